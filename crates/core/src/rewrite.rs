@@ -1,0 +1,344 @@
+//! Rewriting: the loop counter (`enter`), setting a field, and building a new header.
+//!
+//! A rewrite is a [`Splice`]: replace `start..end` of the input with the bytes written into the
+//! caller's buffer. Every other byte of the header stays exactly where it was.
+
+use crate::codes::ErrorCode;
+use crate::header::{is_key_byte, is_value_byte, Accessor, Error, Options, TraceHeader, KNOWN_KEYS};
+use crate::validate::{self, Entries, Entry};
+
+/// FNV-1a 32-bit hash of a resource id (function ARN or name, queue URL, ...), over its bytes.
+pub fn resource_hash(resource: &[u8]) -> u32 {
+    resource.iter().fold(0x811c_9dc5u32, |hash, &b| (hash ^ u32::from(b)).wrapping_mul(0x0100_0193))
+}
+
+/// A replacement of `start..end` of the input by the first `insert_length` bytes of the output.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Splice {
+    /// Start of the replaced range.
+    pub start: usize,
+    /// End of the replaced range.
+    pub end: usize,
+    /// How many bytes of the output buffer are inserted.
+    pub insert_length: usize,
+}
+
+/// Writes into a caller's buffer, counting what does not fit (so the true length is known).
+struct Output<'b> {
+    buffer: &'b mut [u8],
+    length: usize,
+}
+
+impl Output<'_> {
+    fn push(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            if let Some(slot) = self.buffer.get_mut(self.length) {
+                *slot = b;
+            }
+            self.length += 1;
+        }
+    }
+
+    fn push_decimal(&mut self, value: u32) {
+        let mut digits = [0u8; 10];
+        let mut at = digits.len();
+        let mut rest = value;
+        loop {
+            at -= 1;
+            digits[at] = b'0' + (rest % 10) as u8;
+            rest /= 10;
+            if rest == 0 {
+                break;
+            }
+        }
+        self.push(&digits[at..]);
+    }
+
+    fn push_hash(&mut self, hash: u32) {
+        const HEX: &[u8; 16] = b"0123456789abcdef";
+        for shift in (0..8).rev() {
+            self.push(&[HEX[((hash >> (shift * 4)) & 0xf) as usize]]);
+        }
+    }
+
+    /// Finish a splice of `start..end` in `input`: the whole header must stay within the limit.
+    fn finish(self, input: &[u8], start: usize, end: usize, max_length: u32) -> Result<Splice, Error> {
+        if input.len() - (end - start) + self.length > max_length as usize {
+            return Err(Error::new(ErrorCode::TooLong, max_length as usize));
+        }
+        if self.length > self.buffer.len() {
+            return Err(Error::new(ErrorCode::BufferTooSmall, 0));
+        }
+        Ok(Splice { start, end, insert_length: self.length })
+    }
+}
+
+/// Options of the loop counter.
+#[derive(Clone, Copy, Debug)]
+pub struct EnterOptions {
+    /// A count above this is a loop (default 16: the 17th entry is stopped, as AWS does).
+    pub threshold: u32,
+    /// Most entries kept in the loop field (default 8, 1..=1024).
+    pub max_entries: u32,
+}
+
+/// Default loop threshold.
+pub const DEFAULT_THRESHOLD: u32 = 16;
+/// Default cap on loop entries.
+pub const DEFAULT_MAX_ENTRIES: u32 = 8;
+/// Largest cap on loop entries that may be configured.
+pub const MAX_MAX_ENTRIES: u32 = 1024;
+
+impl Default for EnterOptions {
+    fn default() -> Self {
+        EnterOptions { threshold: DEFAULT_THRESHOLD, max_entries: DEFAULT_MAX_ENTRIES }
+    }
+}
+
+/// What entering a resource found and did.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Entered {
+    /// This resource's count in this chain, this entry included (saturates at `u32::MAX`).
+    pub count: u32,
+    /// `count > threshold`.
+    pub is_loop: bool,
+    /// How to produce the outgoing header.
+    pub splice: Splice,
+    /// Other resources' entries evicted to respect `max_entries`.
+    pub evicted: u32,
+    /// Malformed pieces of the loop field, and duplicates of this resource's entry, dropped.
+    pub dropped: u32,
+}
+
+/// Count one more entry of the resource whose hash is `hash` in our loop field, and write the
+/// loop field's new value (or `;Key=value` if the header had none) into `output`.
+///
+/// Malformed entries are dropped; duplicates of this resource's entry merge into the first,
+/// keeping the highest count. When more than `max_entries` would remain, the other resources'
+/// entries with the lowest counts are evicted (the earliest first among equal counts), so a
+/// running loop's entries are the last to go. Entries are otherwise copied byte for byte.
+pub fn enter(
+    input: &[u8],
+    options: &Options<'_>,
+    hash: u32,
+    enter_options: &EnterOptions,
+    output: &mut [u8],
+) -> Result<Entered, Error> {
+    options.validate()?;
+    if enter_options.max_entries == 0 || enter_options.max_entries > MAX_MAX_ENTRIES {
+        return Err(Error::new(ErrorCode::InvalidOption, 0));
+    }
+    let header = TraceHeader::parse(input, options)?;
+    let loop_field = header.accessor(Accessor::Loop);
+    let value = loop_field.map_or(&b""[..], |(_, start, end)| &input[start..end]);
+    let entries = || Entries::new(value).filter_map(Result::ok).enumerate();
+    let is_own = |entry: &Entry<'_>| entry.hash_value() == hash;
+
+    let mut dropped = match loop_field {
+        Some(_) => Entries::new(value).filter(Result::is_err).count() as u32,
+        None => 0,
+    };
+    let mut own: Option<usize> = None;
+    let mut own_count = 0u32;
+    let mut others = 0u32;
+    for (index, entry) in entries() {
+        if !is_own(&entry) {
+            others += 1;
+            continue;
+        }
+        if own.is_some() {
+            dropped += 1;
+        } else {
+            own = Some(index);
+        }
+        own_count = own_count.max(entry.count);
+    }
+    let count = if own.is_some() { own_count.saturating_add(1) } else { 1 };
+    let evict = others.saturating_sub(enter_options.max_entries - 1);
+
+    let mut out = Output { buffer: output, length: 0 };
+    if loop_field.is_none() {
+        out.push(b";");
+        out.push(options.loop_key);
+        out.push(b"=");
+    }
+    let mut first = true;
+    let mut separator = |out: &mut Output<'_>| {
+        if !first {
+            out.push(b"|");
+        }
+        first = false;
+    };
+    for (index, entry) in entries() {
+        if is_own(&entry) {
+            if Some(index) == own {
+                separator(&mut out);
+                out.push_hash(hash);
+                out.push(b":");
+                out.push_decimal(count);
+            }
+            continue;
+        }
+        if evict > 0 {
+            // Rank among the other resources' entries by (count, position): the lowest go first.
+            let rank = entries()
+                .filter(|(other_index, other)| {
+                    *other_index != index
+                        && !is_own(other)
+                        && (other.count < entry.count || (other.count == entry.count && *other_index < index))
+                })
+                .count() as u32;
+            if rank < evict {
+                continue;
+            }
+        }
+        separator(&mut out);
+        out.push(entry.hash);
+        out.push(b":");
+        out.push(entry.digits);
+    }
+    if own.is_none() {
+        separator(&mut out);
+        out.push_hash(hash);
+        out.push(b":1");
+    }
+    let (start, end) = match loop_field {
+        Some((_, start, end)) => (start, end),
+        None => (header.last_field_end(), header.last_field_end()),
+    };
+    let splice = out.finish(input, start, end, options.max_length)?;
+    Ok(Entered { count, is_loop: count > enter_options.threshold, splice, evicted: evict, dropped })
+}
+
+fn first_invalid(bytes: &[u8], allowed: fn(u8) -> bool) -> Option<usize> {
+    if bytes.is_empty() {
+        return Some(0);
+    }
+    bytes.iter().position(|&b| !allowed(b))
+}
+
+/// Why `key`/`value` may not be written into a header, if they may not.
+pub fn check_key_value(key: &[u8], value: &[u8]) -> Result<(), Error> {
+    if let Some(at) = first_invalid(key, is_key_byte) {
+        return Err(Error::new(ErrorCode::InvalidKey, at));
+    }
+    if key.eq_ignore_ascii_case(b"Lineage") {
+        return Err(Error::new(ErrorCode::InvalidKey, 0));
+    }
+    if let Some(at) = first_invalid(value, is_value_byte) {
+        return Err(Error::new(ErrorCode::InvalidValue, at));
+    }
+    Ok(())
+}
+
+/// Set the value of `key` (its last field with `=`, matched case-insensitively), or append
+/// `;key=value` after the last field; the bytes to insert go into `output`. AWS's `Lineage`
+/// may not be set.
+pub fn set_field(input: &[u8], options: &Options<'_>, key: &[u8], value: &[u8], output: &mut [u8]) -> Result<Splice, Error> {
+    check_key_value(key, value)?;
+    options.validate()?;
+    let header = TraceHeader::parse(input, options)?;
+    let existing = header
+        .fields()
+        .filter(|field| field.value.is_some() && input[field.key_start..field.key_end].eq_ignore_ascii_case(key))
+        .last();
+    let mut out = Output { buffer: output, length: 0 };
+    let (start, end) = match existing.and_then(|field| field.value) {
+        Some(range) => range,
+        None => {
+            out.push(b";");
+            out.push(key);
+            out.push(b"=");
+            (header.last_field_end(), header.last_field_end())
+        }
+    };
+    out.push(value);
+    out.finish(input, start, end, options.max_length)
+}
+
+/// The parts of a new header: `Root`, `Parent`, `Sampled` come first, then `fields` in order.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct HeaderParts<'p> {
+    /// `Root`, validated.
+    pub root: Option<&'p [u8]>,
+    /// `Parent`, validated.
+    pub parent: Option<&'p [u8]>,
+    /// `Sampled`, validated.
+    pub sampled: Option<&'p [u8]>,
+    /// Further fields, in order (not Root/Parent/Sampled again).
+    pub fields: &'p [(&'p [u8], &'p [u8])],
+}
+
+/// A typed part of a new header: key, value if given, and its validator.
+type TypedPart<'p> = (&'static [u8], Option<&'p [u8]>, validate::Validator);
+
+/// Build a new header into `output`: `Root;Parent;Sampled` first, no spaces. On error the offset
+/// is where the bad part (or the bad byte) starts in the header being built. Returns its length.
+pub fn format_header(parts: &HeaderParts<'_>, output: &mut [u8]) -> Result<usize, Error> {
+    let mut out = Output { buffer: output, length: 0 };
+    let typed: [TypedPart<'_>; 3] = [
+        (b"Root", parts.root, validate::root),
+        (b"Parent", parts.parent, validate::parent),
+        (b"Sampled", parts.sampled, validate::sampled),
+    ];
+    for (key, value, check) in typed {
+        let Some(value) = value else { continue };
+        let start = out.length + usize::from(out.length > 0) + key.len() + 1;
+        if let Some(at) = first_invalid(value, is_value_byte) {
+            return Err(Error::new(ErrorCode::InvalidValue, start + at));
+        }
+        if check(value).is_err() {
+            return Err(Error::new(ErrorCode::InvalidValue, start));
+        }
+        if out.length > 0 {
+            out.push(b";");
+        }
+        out.push(key);
+        out.push(b"=");
+        out.push(value);
+    }
+    for &(key, value) in parts.fields {
+        let key_start = out.length + usize::from(out.length > 0);
+        if let Some(at) = first_invalid(key, is_key_byte) {
+            return Err(Error::new(ErrorCode::InvalidKey, key_start + at));
+        }
+        if KNOWN_KEYS[..3].iter().any(|known| key.eq_ignore_ascii_case(known)) {
+            return Err(Error::new(ErrorCode::InvalidKey, key_start));
+        }
+        if let Some(at) = first_invalid(value, is_value_byte) {
+            return Err(Error::new(ErrorCode::InvalidValue, key_start + key.len() + 1 + at));
+        }
+        if out.length > 0 {
+            out.push(b";");
+        }
+        out.push(key);
+        out.push(b"=");
+        out.push(value);
+    }
+    if out.length == 0 {
+        return Err(Error::new(ErrorCode::Empty, 0));
+    }
+    if out.length > out.buffer.len() {
+        return Err(Error::new(ErrorCode::BufferTooSmall, 0));
+    }
+    Ok(out.length)
+}
+
+/// Percent-encode what the environment may smuggle into a header (`_X_AMZN_TRACE_ID`): control
+/// bytes (as the AWS SDKs do) and every non-ASCII byte, as `%XX` upper-case; `%` is kept.
+/// Returns the encoded length (at most 3 × the input); `output` must hold it.
+pub fn percent_encode_env(value: &[u8], output: &mut [u8]) -> Result<usize, Error> {
+    const HEX: &[u8; 16] = b"0123456789ABCDEF";
+    let mut out = Output { buffer: output, length: 0 };
+    for &b in value {
+        if !(0x20..0x7f).contains(&b) {
+            out.push(&[b'%', HEX[usize::from(b >> 4)], HEX[usize::from(b & 0xf)]]);
+        } else {
+            out.push(&[b]);
+        }
+    }
+    if out.length > out.buffer.len() {
+        return Err(Error::new(ErrorCode::BufferTooSmall, 0));
+    }
+    Ok(out.length)
+}

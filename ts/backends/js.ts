@@ -1,0 +1,43 @@
+/** The pure-TypeScript backend: the reference implementation itself. */
+import { DIAGNOSTIC_NAMES, ERROR_NAMES, REASON_NAMES } from '../codes.js';
+import { recordCapacity, SPLICE_RECORD_LENGTH, type ResolvedOptions } from '../record.js';
+import { enterInto, parseInto, resourceHash, setFieldInto, validateLineageInto } from '../reference.js';
+import type { Backend } from './types.js';
+
+let record = new Uint32Array(recordCapacity(256, 64));
+let insert = '';
+
+function recordFor(length: number, maxFields: number): Uint32Array {
+  const needed = Math.max(recordCapacity(length, maxFields), SPLICE_RECORD_LENGTH);
+  if (record.length < needed) record = new Uint32Array(Math.max(needed, record.length * 2));
+  return record;
+}
+
+const clamp = (length: number, options: ResolvedOptions): number => Math.min(length, options.maxLength + 1);
+
+export const jsBackend: Backend = {
+  name: 'js',
+  parse(header, options) {
+    const out = recordFor(clamp(header.length, options), options.maxFields);
+    parseInto(header, options, out);
+    return out;
+  },
+  validateLineage(value) {
+    const out = recordFor(value.length, 0);
+    validateLineageInto(value, out);
+    return out;
+  },
+  enter(header, hash, threshold, maxEntries, options) {
+    const out = recordFor(clamp(header.length, options), options.maxFields);
+    insert = enterInto(header, hash, threshold, maxEntries, options, out) ?? '';
+    return out;
+  },
+  setField(header, key, value, options) {
+    const out = recordFor(clamp(header.length, options), options.maxFields);
+    insert = setFieldInto(header, key, value, options, out) ?? '';
+    return out;
+  },
+  inserted: () => insert,
+  resourceHash,
+  codeTables: () => ({ errors: [...ERROR_NAMES], diagnostics: [...DIAGNOSTIC_NAMES], reasons: [...REASON_NAMES] }),
+};

@@ -1,0 +1,26 @@
+/**
+ * What every backend implements: the native addon, the WASM module and the TypeScript
+ * reference. Results come back as the flat record of `record.ts` (reused between calls: read it
+ * before the next call), so the three can be compared slot by slot.
+ */
+import type { ResolvedOptions } from '../record.js';
+
+export type BackendName = 'native' | 'wasm' | 'js';
+
+export interface Backend {
+  readonly name: BackendName;
+  /** Parse `header`; the record's S_STATUS is 0 or an error code (offset in S_OFFSET). */
+  parse(header: string, options: ResolvedOptions): Uint32Array;
+  /** Validate a bare Lineage value (record with maxFields 0). */
+  validateLineage(value: string): Uint32Array;
+  /** Count an entry of `hash` in the loop field; splice in the record, text via `inserted()`. */
+  enter(header: string, hash: number, threshold: number, maxEntries: number, options: ResolvedOptions): Uint32Array;
+  /** Set `key` to `value`; splice in the record, text via `inserted()`. */
+  setField(header: string, key: string, value: string, options: ResolvedOptions): Uint32Array;
+  /** The text to insert, after a successful `enter` or `setField`. */
+  inserted(): string;
+  /** FNV-1a 32 of the UTF-8 bytes of `resource`. */
+  resourceHash(resource: string): number;
+  /** The error, diagnostic and reason name tables the backend was compiled with. */
+  codeTables(): { errors: string[]; diagnostics: string[]; reasons: string[] };
+}

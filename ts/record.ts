@@ -1,0 +1,220 @@
+/**
+ * The flat result record every backend writes (Rust: `crates/core/src/record.rs`).
+ *
+ * A parse result is a `Uint32Array` of offsets and numbers, never strings: the native and
+ * WASM backends fill it without building a single JS string, and `decodeParse` slices the
+ * caller's own string only when a field is actually read. Offsets are indices into the header
+ * (byte offsets and UTF-16 indices agree: a parsed header is ASCII).
+ */
+import {
+  DIAGNOSTIC_NAMES,
+  ERROR_NAMES,
+  F_ABSENT,
+  F_V1,
+  F_V2,
+  LINEAGE_FORMATS,
+  REASON_NAMES,
+  type DiagnosticName,
+  type ErrorName,
+  type LineageFormat,
+  type ReasonName,
+} from './codes.js';
+
+/** "No such offset": a field without `=` has no value; an absent accessor has no field. */
+export const NONE = 0xffffffff;
+
+// Fixed slots.
+export const S_STATUS = 0;
+export const S_OFFSET = 1;
+export const S_FIELD_COUNT = 2;
+export const S_DIAG_COUNT = 3;
+export const S_LINEAGE_FORMAT = 4;
+export const S_LINEAGE_ENTRIES = 5;
+export const S_LOOP_ENTRIES = 6;
+export const S_MAX_FIELDS = 7;
+/** Six accessors × [field index or NONE, reason], in the order of `ACCESSOR_KEYS`. */
+export const S_ACCESSORS = 8;
+/** Lineage V2 parts when valid: first number, offset of the 8-hex hash, last number. */
+export const S_V2_FIRST = 20;
+export const S_V2_HASH = 21;
+export const S_V2_LAST = 22;
+export const S_INPUT_LENGTH = 23;
+/** Fields: [keyStart, keyEnd, valueStart, valueEnd] each (value NONE when there is no `=`). */
+export const FIELDS_BASE = 24;
+
+// Enter / set results reuse the first slots.
+export const S_COUNT = 2;
+export const S_IS_LOOP = 3;
+export const S_SPLICE_START = 4;
+export const S_SPLICE_END = 5;
+export const S_INSERT_LENGTH = 6;
+export const S_EVICTED = 7;
+export const S_DROPPED = 8;
+/** Slots an enter/set record needs. */
+export const SPLICE_RECORD_LENGTH = 9;
+
+export const A_ROOT = 0;
+export const A_PARENT = 1;
+export const A_SAMPLED = 2;
+export const A_SELF = 3;
+export const A_LINEAGE = 4;
+export const A_LOOP = 5;
+/** Canonical spelling of the known keys; the loop key is configurable (default `LoopGuard`). */
+export const ACCESSOR_KEYS = ['Root', 'Parent', 'Sampled', 'Self', 'Lineage'] as const;
+export const DEFAULT_LOOP_KEY = 'LoopGuard';
+
+/** Diagnostics are at most 4 per field plus 2 (a final empty run and a trailing `;`). */
+export const maxDiagnostics = (maxFields: number): number => 4 * maxFields + 2;
+export const diagnosticsBase = (maxFields: number): number => FIELDS_BASE + 4 * maxFields;
+export const entriesBase = (maxFields: number): number =>
+  diagnosticsBase(maxFields) + 2 * maxDiagnostics(maxFields);
+/** A valid `<8 hex>:<count>` entry takes at least 10 bytes plus a separator. */
+export const maxEntries = (inputLength: number): number => Math.floor(inputLength / 5) + 2;
+/** Slots a parse record needs for an input of `inputLength` units. */
+export const recordCapacity = (inputLength: number, maxFields: number): number =>
+  entriesBase(maxFields) + 2 * maxEntries(inputLength);
+
+export interface ParseOptions {
+  /** Longest accepted header, in bytes (default 8192). */
+  maxLength?: number;
+  /** Most fields accepted (default 64). */
+  maxFields?: number;
+  /** Key of our own loop-counter field (default `LoopGuard`). */
+  loopKey?: string;
+}
+
+export interface ResolvedOptions {
+  maxLength: number;
+  maxFields: number;
+  loopKey: string;
+}
+
+export interface Accessor {
+  value: string;
+  valid: boolean;
+  reason?: ReasonName;
+}
+export interface LineageEntry {
+  hash: string;
+  count: number;
+}
+export interface LineageAccessor extends Accessor {
+  format: LineageFormat;
+  /** V1: the well-formed entries, in order. */
+  entries?: LineageEntry[];
+  /** V2, when valid: the two numbers (meaning undocumented by AWS) and the hash. */
+  parts?: { first: number; hash: string; last: number };
+}
+export interface LoopAccessor extends Accessor {
+  /** The well-formed `<hash>:<count>` entries, in order. */
+  entries: LineageEntry[];
+}
+export interface Diagnostic {
+  code: number;
+  name: DiagnosticName;
+  offset: number;
+}
+export interface ParsedTraceHeader {
+  /** Every field in order, as written (trimmed of optional whitespace); `null` value = no `=`. */
+  fields: Array<[string, string | null]>;
+  root: Accessor | null;
+  parent: Accessor | null;
+  sampled: Accessor | null;
+  self: Accessor | null;
+  lineage: LineageAccessor | null;
+  loop: LoopAccessor | null;
+  diagnostics: Diagnostic[];
+  /** The re-serialised header: byte-identical to the input. */
+  header: string;
+}
+
+export const errorName = (code: number): ErrorName =>
+  ERROR_NAMES[code] ?? (`unknown_${code}` as ErrorName);
+
+function reasonOf(code: number): { valid: boolean; reason?: ReasonName } {
+  return code === 0 ? { valid: true } : { valid: false, reason: REASON_NAMES[code] };
+}
+
+function entriesAt(text: string, record: Uint32Array, base: number, count: number): LineageEntry[] {
+  const entries: LineageEntry[] = [];
+  for (let i = 0; i < count; i++) {
+    const hashStart = record[base + 2 * i];
+    entries.push({ hash: text.slice(hashStart, hashStart + 8), count: record[base + 2 * i + 1] });
+  }
+  return entries;
+}
+
+/** The lineage view of a record, for a value starting at `valueStart` in `text`. */
+export function decodeLineage(text: string, record: Uint32Array, value: string): LineageAccessor {
+  const format = record[S_LINEAGE_FORMAT];
+  const lineage: LineageAccessor = {
+    value,
+    ...reasonOf(record[S_ACCESSORS + 2 * A_LINEAGE + 1]),
+    format: LINEAGE_FORMATS[format === F_ABSENT ? 3 : format] as LineageFormat,
+  };
+  if (format === F_V1) {
+    lineage.entries = entriesAt(text, record, entriesBase(record[S_MAX_FIELDS]), record[S_LINEAGE_ENTRIES]);
+  } else if (format === F_V2 && lineage.valid) {
+    const hashStart = record[S_V2_HASH];
+    lineage.parts = {
+      first: record[S_V2_FIRST],
+      hash: text.slice(hashStart, hashStart + 8),
+      last: record[S_V2_LAST],
+    };
+  }
+  return lineage;
+}
+
+/** Turn a successful parse record for `header` into the public object. */
+export function decodeParse(header: string, record: Uint32Array): ParsedTraceHeader {
+  const fieldCount = record[S_FIELD_COUNT];
+  const maxFields = record[S_MAX_FIELDS];
+  const fields: Array<[string, string | null]> = [];
+  for (let i = 0; i < fieldCount; i++) {
+    const at = FIELDS_BASE + 4 * i;
+    const valueStart = record[at + 2];
+    fields.push([
+      header.slice(record[at], record[at + 1]),
+      valueStart === NONE ? null : header.slice(valueStart, record[at + 3]),
+    ]);
+  }
+  const valueOf = (accessor: number): string | null => {
+    const index = record[S_ACCESSORS + 2 * accessor];
+    return index === NONE ? null : (fields[index][1] as string);
+  };
+  const simple = (accessor: number): Accessor | null => {
+    const value = valueOf(accessor);
+    return value === null ? null : { value, ...reasonOf(record[S_ACCESSORS + 2 * accessor + 1]) };
+  };
+  const diagnostics: Diagnostic[] = [];
+  const diagBase = diagnosticsBase(maxFields);
+  for (let i = 0; i < record[S_DIAG_COUNT]; i++) {
+    const code = record[diagBase + 2 * i];
+    diagnostics.push({ code, name: DIAGNOSTIC_NAMES[code], offset: record[diagBase + 2 * i + 1] });
+  }
+  const lineageValue = valueOf(A_LINEAGE);
+  const loopValue = valueOf(A_LOOP);
+  return {
+    fields,
+    root: simple(A_ROOT),
+    parent: simple(A_PARENT),
+    sampled: simple(A_SAMPLED),
+    self: simple(A_SELF),
+    lineage: lineageValue === null ? null : decodeLineage(header, record, lineageValue),
+    loop:
+      loopValue === null
+        ? null
+        : {
+            value: loopValue,
+            ...reasonOf(record[S_ACCESSORS + 2 * A_LOOP + 1]),
+            entries: entriesAt(
+              header,
+              record,
+              entriesBase(maxFields) + 2 * record[S_LINEAGE_ENTRIES],
+              record[S_LOOP_ENTRIES],
+            ),
+          },
+    diagnostics,
+    header,
+  };
+}
