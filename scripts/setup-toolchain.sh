@@ -15,6 +15,12 @@
 #
 # Afterwards build wasm with:  RUSTUP_TOOLCHAIN=debian-web wasm-pack build ...
 #
+# wasm-opt: Debian's binaryen (version 108) is installed as asked, but it is TOO OLD
+# for wasm-bindgen 0.2.130 output: any rewrite (even `wasm-opt -O0`) re-points the
+# `__wbindgen_externrefs` export at the funcref table, and initSync() then throws
+# "WebAssembly.Table.set(): ... function-typed object". Use the npm package
+# `binaryen` (132 works) for wasm-opt instead.
+#
 # Env: VERBOSE=1 streams the output of apt/cargo instead of logging it.
 set -euo pipefail
 
@@ -161,6 +167,10 @@ cargo_install() { # crate version binary
         did+=("$crate $ver (toolchain: ${tc:-default}${lock:+, --locked})")
         return 0
       fi
+      if [[ -n "$lock" ]] && tail -n 20 "$LOG" | grep -q 'failed to select a version'; then
+        say "$crate's Cargo.lock pins a version missing from the registry; retrying without --locked"
+        break # a resolution failure does not depend on the toolchain
+      fi
       say "cargo install ${lock:+$lock }$crate failed with toolchain '${tc:-default}'"
     done
   done
@@ -176,7 +186,7 @@ if ((${#did[@]})); then
 fi
 say "ok: $(rustup run "$TOOLCHAIN_NAME" rustc --version | awk '{print $1, $2}') as +$TOOLCHAIN_NAME" \
   "(wasm32 std installed), wasm-pack $(bin_version wasm-pack)," \
-  "wasm-bindgen $(bin_version wasm-bindgen), $(wasm-opt --version | head -n1)"
+  "wasm-bindgen $(bin_version wasm-bindgen)"
 case ":$ORIG_PATH:" in
   *":$CARGO_HOME/bin:"*) ;;
   *) say "note: add $CARGO_HOME/bin to PATH (wasm-pack, wasm-bindgen live there)" ;;

@@ -1,0 +1,112 @@
+//! # trace-lineage-napi
+//!
+//! The Node-API binding of `trace-lineage-core`. It only converts: every algorithm is in the
+//! core, and the layout of the result record is documented once, in `ts/record.ts`.
+//!
+//! No string crosses the boundary on the hot path. JavaScript (`ts/backends/native.ts`) keeps
+//! grow-only buffers: it writes the header as UTF-8 into an input `Uint8Array`, passes that with
+//! the number of bytes written, a `Uint32Array` for the record, a `Uint8Array` for the bytes to
+//! insert and the loop key's bytes (encoded once per loop key), and gets the status back as a
+//! number. Nothing needs to be freed.
+//!
+//! Every length that comes from JavaScript is clamped to its buffer, so no input can make the
+//! binding panic; a record or insert buffer that is too small is reported by the core as
+//! `buffer_too_small` (8).
+
+// The `#[napi]` attribute expands each export into `unsafe` FFI glue (the registration
+// constructor and the `extern "C"` callback); the bodies written here contain no `unsafe`.
+#![allow(unsafe_code)]
+
+use napi_derive::napi;
+use trace_lineage_core::codes::{DIAGNOSTIC_NAMES, ERROR_NAMES, REASON_NAMES};
+use trace_lineage_core::{record, EnterOptions, Options};
+
+/// The first `length` bytes of `buffer` and the rest (`length` clamped to the buffer).
+fn split(buffer: &[u8], length: u32) -> (&[u8], &[u8]) {
+    buffer.split_at(usize::try_from(length).unwrap_or(usize::MAX).min(buffer.len()))
+}
+
+/// The first `length` bytes of `buffer` (`length` clamped to the buffer).
+fn prefix(buffer: &[u8], length: u32) -> &[u8] {
+    split(buffer, length).0
+}
+
+/// Parse the first `inputLength` bytes of `input` into `record`; returns the status (0 = ok).
+#[napi]
+pub fn parse(input: &[u8], input_length: u32, max_length: u32, max_fields: u32, loop_key: &[u8], record: &mut [u32]) -> u32 {
+    let options = Options { max_length, max_fields, loop_key };
+    record::parse(prefix(input, input_length), &options, record)
+}
+
+/// Validate a bare Lineage value (the first `inputLength` bytes of `input`) into `record`.
+#[napi]
+pub fn validate_lineage(input: &[u8], input_length: u32, record: &mut [u32]) -> u32 {
+    record::lineage(prefix(input, input_length), record)
+}
+
+/// Count one more entry of `hash` in the loop field; the splice goes into `record`, the bytes
+/// to insert into `insert`. Returns the status.
+#[napi]
+#[allow(clippy::too_many_arguments)] // flat numbers and buffers: no object built per call
+pub fn enter(
+    input: &[u8],
+    input_length: u32,
+    max_length: u32,
+    max_fields: u32,
+    loop_key: &[u8],
+    hash: u32,
+    threshold: u32,
+    max_entries: u32,
+    record: &mut [u32],
+    insert: &mut [u8],
+) -> u32 {
+    let options = Options { max_length, max_fields, loop_key };
+    let enter_options = EnterOptions { threshold, max_entries };
+    record::enter(prefix(input, input_length), &options, hash, &enter_options, record, insert)
+}
+
+/// Set a field. `input` holds the header, then the key, then the value, back to back (their
+/// byte lengths given); the splice goes into `record`, the bytes to insert into `insert`.
+#[napi]
+#[allow(clippy::too_many_arguments)] // flat numbers and buffers: no object built per call
+pub fn set_field(
+    input: &[u8],
+    input_length: u32,
+    key_length: u32,
+    value_length: u32,
+    max_length: u32,
+    max_fields: u32,
+    loop_key: &[u8],
+    record: &mut [u32],
+    insert: &mut [u8],
+) -> u32 {
+    let (header, rest) = split(input, input_length);
+    let (key, rest) = split(rest, key_length);
+    let value = prefix(rest, value_length);
+    let options = Options { max_length, max_fields, loop_key };
+    record::set_field(header, &options, key, value, record, insert)
+}
+
+/// FNV-1a 32 of the first `inputLength` bytes of `input`.
+#[napi]
+pub fn resource_hash(input: &[u8], input_length: u32) -> u32 {
+    trace_lineage_core::resource_hash(prefix(input, input_length))
+}
+
+/// The code tables this addon was compiled with, indexed by code.
+#[napi(object)]
+pub struct CodeTables {
+    /// Error names (0 = `ok`).
+    pub errors: Vec<String>,
+    /// Diagnostic names (0 = `none`).
+    pub diagnostics: Vec<String>,
+    /// Reason names (0 = `valid`).
+    pub reasons: Vec<String>,
+}
+
+/// The error, diagnostic and reason name tables (not on the hot path: builds strings).
+#[napi]
+pub fn code_tables() -> CodeTables {
+    let names = |table: &[&str]| table.iter().map(|name| (*name).to_owned()).collect();
+    CodeTables { errors: names(&ERROR_NAMES), diagnostics: names(&DIAGNOSTIC_NAMES), reasons: names(&REASON_NAMES) }
+}

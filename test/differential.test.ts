@@ -1,0 +1,103 @@
+/**
+ * The compiled backends (native, wasm) against the TypeScript reference, slot by slot, on
+ * arbitrary input: realistic headers, mutations of them, structure-dense strings, anything a
+ * JS string can hold (non-ASCII, lone surrogates, NUL, CR/LF), and long and huge inputs.
+ */
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { jsBackend } from '../ts/backends/js.js';
+import type { ResolvedOptions } from '../ts/record.js';
+import { SPLICE_RECORD_LENGTH } from '../ts/record.js';
+import { anyHeader, anyString, backendUnderTest, meaningful, realisticHeader, runs } from './support.js';
+
+const backend = backendUnderTest();
+const DEFAULTS: ResolvedOptions = { maxLength: 8192, maxFields: 64, loopKey: 'LoopGuard' };
+
+const options = fc.oneof(
+  { weight: 4, arbitrary: fc.constant(DEFAULTS) },
+  {
+    weight: 1,
+    arbitrary: fc.record({
+      maxLength: fc.integer({ min: 1, max: 200 }),
+      maxFields: fc.integer({ min: 1, max: 8 }),
+      loopKey: fc.constantFrom('LoopGuard', 'Hops', 'x'),
+    }),
+  },
+);
+
+/** Long inputs: a realistic header padded around the limits, sometimes with damage at the end. */
+const longHeader = fc
+  .tuple(realisticHeader, fc.integer({ min: 8000, max: 8300 }), fc.constantFrom('', '\n', '\u00e9', '\ud800', ';'))
+  .map(([header, length, tail]) => (header + ';Pad=' + 'p'.repeat(Math.max(0, length - header.length - 5))).slice(0, length) + tail);
+
+const input = fc.oneof({ weight: 6, arbitrary: anyHeader }, { weight: 1, arbitrary: longHeader });
+
+function spliceResult(record: Uint32Array, inserted: string): unknown[] {
+  if (record[0] !== 0) return [record[0], record[1]];
+  return [...record.subarray(0, SPLICE_RECORD_LENGTH), inserted];
+}
+
+describe(`${backend.name} equals the reference`, () => {
+  it('parse: same fields, accessors, diagnostics, entries, errors and offsets', () => {
+    fc.assert(
+      fc.property(input, options, (header, o) => {
+        const expected = meaningful(jsBackend.parse(header, o));
+        expect(meaningful(backend.parse(header, o))).toEqual(expected);
+      }),
+      { numRuns: runs(10_000) },
+    );
+  });
+
+  it('enter: same count, loop, splice and inserted text', () => {
+    const hash = fc.oneof(fc.constantFrom(0xdeadbeef, 0x0badc0de), fc.nat({ max: 0xffffffff }));
+    fc.assert(
+      fc.property(input, hash, fc.nat(20), fc.integer({ min: 1, max: 10 }), options, (header, h, threshold, maxEntries, o) => {
+        const expected = spliceResult(jsBackend.enter(header, h, threshold, maxEntries, o), jsBackend.inserted());
+        const actual = spliceResult(backend.enter(header, h, threshold, maxEntries, o), backend.inserted());
+        expect(actual).toEqual(expected);
+      }),
+      { numRuns: runs(10_000) },
+    );
+  });
+
+  it('enter: entries that exist (own and others, at and over the cap)', () => {
+    const entries = fc.array(fc.tuple(fc.constantFrom('deadbeef', 'DEADBEEF', '11111111', '22222222', '0badc0de', 'zz'), fc.nat(30)), { maxLength: 14 });
+    fc.assert(
+      fc.property(realisticHeader, entries, fc.integer({ min: 1, max: 8 }), (header, list, maxEntries) => {
+        const withLoop = `${header};LoopGuard=${list.map(([h, c]) => `${h}:${c}`).join('|')}`;
+        const expected = spliceResult(jsBackend.enter(withLoop, 0xdeadbeef, 16, maxEntries, DEFAULTS), jsBackend.inserted());
+        expect(spliceResult(backend.enter(withLoop, 0xdeadbeef, 16, maxEntries, DEFAULTS), backend.inserted())).toEqual(expected);
+      }),
+      { numRuns: runs(10_000) },
+    );
+  });
+
+  it('setField: same splice, or the same error at the same offset', () => {
+    const key = fc.oneof(fc.constantFrom('Sampled', 'Parent', 'Foo', 'lineage', 'LoopGuard'), anyString);
+    const value = fc.oneof(fc.constantFrom('1', 'a=b', 'x;y', ''), anyString);
+    fc.assert(
+      fc.property(input, key, value, options, (header, k, v, o) => {
+        const expected = spliceResult(jsBackend.setField(header, k, v, o), jsBackend.inserted());
+        expect(spliceResult(backend.setField(header, k, v, o), backend.inserted())).toEqual(expected);
+      }),
+      { numRuns: runs(10_000) },
+    );
+  });
+
+  it('validateLineage and resourceHash agree', () => {
+    const lineage = fc.oneof(anyHeader, fc.constantFrom('1:fe460cdd:0', 'a87bd80c:1|68fd508a:5', '32768:fe460cdd:0'));
+    fc.assert(
+      fc.property(lineage, anyString, (value, resource) => {
+        expect(meaningful(backend.validateLineage(value))).toEqual(meaningful(jsBackend.validateLineage(value)));
+        expect(backend.resourceHash(resource)).toBe(jsBackend.resourceHash(resource));
+      }),
+      { numRuns: runs(10_000) },
+    );
+  });
+
+  it('huge and limit-sized inputs', () => {
+    for (const header of ['x'.repeat(1 << 20), `${'x'.repeat(8192)}\u00e9`, `${'x'.repeat(8191)}\u00e9`, `${'é'.repeat(5000)}`, '\ud800'.repeat(9000)]) {
+      expect(meaningful(backend.parse(header, DEFAULTS))).toEqual(meaningful(jsBackend.parse(header, DEFAULTS)));
+    }
+  });
+});

@@ -1,0 +1,231 @@
+/**
+ * The public API, the same over every backend. Entry points (`index.ts` for Node, `browser.ts`
+ * for browsers and workers) register which backends they can load, then re-export this.
+ */
+import { selectBackend, type Backend, type BackendChoice, type BackendName } from './backend.js';
+import { E_INVALID_OPTION, E_INVALID_VALUE, E_OK } from './codes.js';
+import { TraceHeaderError } from './errors.js';
+import {
+  DEFAULT_LOOP_KEY,
+  S_COUNT,
+  S_DROPPED,
+  S_EVICTED,
+  S_IS_LOOP,
+  S_OFFSET,
+  S_STATUS,
+  decodeLineage,
+  decodeParse,
+  type LineageAccessor,
+  type ParseOptions,
+  type ParsedTraceHeader,
+  type ResolvedOptions,
+} from './record.js';
+import {
+  applySplice,
+  formatHeader as formatReference,
+  hashHex,
+  percentEncodeEnv,
+  type HeaderParts,
+} from './reference.js';
+
+export { TraceHeaderError } from './errors.js';
+export { loadFailures, type BackendChoice, type BackendName } from './backend.js';
+export { DIAGNOSTIC_NAMES, ERROR_NAMES, REASON_NAMES } from './codes.js';
+export type { DiagnosticName, ErrorName, LineageFormat, ReasonName } from './codes.js';
+export type {
+  Accessor,
+  Diagnostic,
+  LineageAccessor,
+  LineageEntry,
+  LoopAccessor,
+  ParseOptions,
+  ParsedTraceHeader,
+} from './record.js';
+export type { HeaderParts } from './reference.js';
+export { percentEncodeEnv };
+
+export const DEFAULT_MAX_LENGTH = 8192;
+export const DEFAULT_MAX_FIELDS = 64;
+export const DEFAULT_THRESHOLD = 16;
+export const DEFAULT_MAX_ENTRIES = 8;
+export { DEFAULT_LOOP_KEY };
+
+/** Options of every call: the parse limits, the loop key, and which backend runs it. */
+export interface Options extends ParseOptions {
+  /** `auto` (default: native, else wasm, else js), or force one; see also TRACE_LINEAGE_BACKEND. */
+  backend?: BackendChoice;
+}
+
+const KNOWN_KEYS = ['root', 'parent', 'sampled', 'self', 'lineage'];
+
+function invalidOption(detail: string): TraceHeaderError {
+  return new TraceHeaderError(E_INVALID_OPTION, 0, detail);
+}
+
+function integerIn(value: number | undefined, fallback: number, min: number, max: number, name: string): number {
+  if (value === undefined) return fallback;
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw invalidOption(`${name} must be an integer in ${min}..${max}, got ${value}`);
+  }
+  return value;
+}
+
+const DEFAULTS: ResolvedOptions = { maxLength: DEFAULT_MAX_LENGTH, maxFields: DEFAULT_MAX_FIELDS, loopKey: DEFAULT_LOOP_KEY };
+
+function resolve(options: ParseOptions | undefined): ResolvedOptions {
+  if (options === undefined || (options.maxLength === undefined && options.maxFields === undefined && options.loopKey === undefined)) {
+    return DEFAULTS;
+  }
+  const loopKey = options.loopKey ?? DEFAULT_LOOP_KEY;
+  if (!/^[!-:<>-~]+$/.test(loopKey) || KNOWN_KEYS.includes(loopKey.toLowerCase())) {
+    throw invalidOption(`loopKey must be a token (visible ASCII without ; and =) other than a known key, got ${JSON.stringify(loopKey)}`);
+  }
+  return {
+    maxLength: integerIn(options.maxLength, DEFAULT_MAX_LENGTH, 1, 1 << 24, 'maxLength'),
+    maxFields: integerIn(options.maxFields, DEFAULT_MAX_FIELDS, 1, 4096, 'maxFields'),
+    loopKey,
+  };
+}
+
+let autoBackend: Backend | undefined;
+function backendFor(options: Options | undefined): Backend {
+  if (options?.backend !== undefined) return selectBackend(options.backend);
+  autoBackend ??= selectBackend();
+  return autoBackend;
+}
+
+function requireString(value: unknown, name: string): string {
+  if (typeof value !== 'string') throw new TypeError(`${name} must be a string, got ${typeof value}`);
+  return value;
+}
+
+function check(record: Uint32Array): void {
+  if (record[S_STATUS] !== E_OK) throw new TraceHeaderError(record[S_STATUS], record[S_OFFSET]);
+}
+
+/** Which backend calls with these options run on. */
+export function backendName(options?: Options): BackendName {
+  return backendFor(options).name;
+}
+
+/**
+ * Parse a trace header. Lenient: whitespace, empty fields, a trailing `;`, fields without `=`
+ * are kept and listed in `diagnostics`. Throws `TraceHeaderError` only for an empty header, one
+ * longer than `maxLength`, a byte outside visible ASCII/space/tab, or more than `maxFields`.
+ */
+export function parse(header: string, options?: Options): ParsedTraceHeader {
+  requireString(header, 'header');
+  const record = backendFor(options).parse(header, resolve(options));
+  check(record);
+  return decodeParse(header, record);
+}
+
+/** Validate a bare `Lineage` value (V1 entries, V2 triple, or opaque). */
+export function validateLineage(value: string, options?: Options): LineageAccessor {
+  requireString(value, 'value');
+  const record = backendFor(options).validateLineage(value);
+  return decodeLineage(value, record, value);
+}
+
+/**
+ * Set `key` to `value` (the last field with that key, matched case-insensitively), or append
+ * `;key=value` after the last field. Every other byte stays in place. AWS's `Lineage` may not
+ * be set (`invalid_key`).
+ */
+export function setField(header: string, key: string, value: string, options?: Options): string {
+  requireString(header, 'header');
+  const backend = backendFor(options);
+  const record = backend.setField(header, requireString(key, 'key'), requireString(value, 'value'), resolve(options));
+  check(record);
+  return applySplice(header, record, backend.inserted());
+}
+
+/** Build a new header: `Root;Parent;Sampled` first, then `fields`, no spaces. */
+export function formatHeader(parts: HeaderParts): string {
+  const result = formatReference(parts);
+  if (result.length === 2) throw new TraceHeaderError(result[0], result[1]);
+  return result[0];
+}
+
+/** FNV-1a 32-bit hash of a resource id (function ARN, queue URL, ...), as 8 lowercase hex. */
+export function resourceHash(resource: string, options?: Options): string {
+  return hashHex(backendFor(options).resourceHash(requireString(resource, 'resource')));
+}
+
+export interface LoopGuardOptions extends Options {
+  /** A count above this is a loop (default 16: the 17th entry is a loop, as AWS Lambda does). */
+  threshold?: number;
+  /** Most entries kept in the loop field (default 8); the lowest counts are evicted first. */
+  maxEntries?: number;
+}
+
+export interface EnterResult {
+  resource: string;
+  /** FNV-1a 32 of the resource, 8 lowercase hex: this resource's entry in the loop field. */
+  resourceHash: string;
+  /** This resource's count in this chain, this entry included. */
+  count: number;
+  threshold: number;
+  /** `count > threshold`. */
+  loop: boolean;
+  /** The outgoing header: the input with this resource's entry updated, all else unchanged. */
+  header: string;
+  /** Other resources' entries evicted to respect `maxEntries`. */
+  evicted: number;
+  /** Malformed pieces of the loop field (and duplicates of this entry) that were dropped. */
+  dropped: number;
+}
+
+/**
+ * Counts entries of one resource (a function, a queue, ...) in the chains that reach it. Make
+ * one per resource at start-up and call `enter` per invocation or record: the hot path.
+ */
+export class LoopGuard {
+  readonly resource: string;
+  readonly resourceHash: string;
+  readonly threshold: number;
+  readonly maxEntries: number;
+  readonly #hash: number;
+  readonly #options: ResolvedOptions;
+  readonly #backend: Backend;
+
+  constructor(resource: string, options: LoopGuardOptions = {}) {
+    requireString(resource, 'resource');
+    if (resource.length === 0) throw new TraceHeaderError(E_INVALID_VALUE, 0, 'resource must not be empty');
+    this.#backend = backendFor(options);
+    this.#options = resolve(options);
+    this.threshold = integerIn(options.threshold, DEFAULT_THRESHOLD, 0, 0xffffffff, 'threshold');
+    this.maxEntries = integerIn(options.maxEntries, DEFAULT_MAX_ENTRIES, 1, 1024, 'maxEntries');
+    this.resource = resource;
+    this.#hash = this.#backend.resourceHash(resource);
+    this.resourceHash = hashHex(this.#hash);
+  }
+
+  /** The backend this guard runs on. */
+  get backend(): BackendName {
+    return this.#backend.name;
+  }
+
+  /** Count this entry in `header`'s chain: the count, whether it is a loop, the outgoing header. */
+  enter(header: string): EnterResult {
+    requireString(header, 'header');
+    const backend = this.#backend;
+    const record = backend.enter(header, this.#hash, this.threshold, this.maxEntries, this.#options);
+    check(record);
+    return {
+      resource: this.resource,
+      resourceHash: this.resourceHash,
+      count: record[S_COUNT],
+      threshold: this.threshold,
+      loop: record[S_IS_LOOP] === 1,
+      evicted: record[S_EVICTED],
+      dropped: record[S_DROPPED],
+      header: applySplice(header, record, backend.inserted()),
+    };
+  }
+}
+
+/** One-off `new LoopGuard(resource, options).enter(header)`. */
+export function enter(header: string, resource: string, options?: LoopGuardOptions): EnterResult {
+  return new LoopGuard(resource, options).enter(header);
+}

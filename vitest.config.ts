@@ -1,0 +1,16 @@
+import { defineConfig } from 'vitest/config';
+
+// `npm test` runs this suite once per backend (TRACE_LINEAGE_BACKEND=native|wasm|js). The
+// differential properties hold a compiled backend against the reference, so the reference's
+// own run leaves them out.
+const backend = process.env.TRACE_LINEAGE_BACKEND ?? 'auto';
+
+export default defineConfig({
+  test: {
+    include: ['test/**/*.test.ts'],
+    exclude: backend === 'js' ? ['test/differential.test.ts'] : [],
+    testTimeout: 300_000,
+    hookTimeout: 120_000,
+    reporters: ['default'],
+  },
+});
