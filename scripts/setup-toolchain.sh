@@ -4,7 +4,7 @@
 # These machines reach only crates.io, npm, PyPI and Debian's archive, so
 # `rustup target add wasm32-unknown-unknown` cannot work. Instead (see
 # /work/shared/TOOLCHAIN.md):
-#   1. install Debian's rustc-web / cargo-web / rust-web-src / lld-22 / binaryen
+#   1. install Debian's rustc-web / cargo-web / rust-web-src / lld-22
 #   2. build the wasm32 std from the vendored source (-Z build-std) and install
 #      it into Debian's sysroot (/usr/lib/rustlib/wasm32-unknown-unknown/lib)
 #   3. `rustup toolchain link debian-web /usr`
@@ -15,13 +15,8 @@
 #
 # Afterwards build wasm with:  RUSTUP_TOOLCHAIN=debian-web wasm-pack build ...
 #
-# wasm-opt: Debian's binaryen (version 108) is installed as asked, but it is TOO OLD
-# for wasm-bindgen 0.2.130 output: any rewrite (even `wasm-opt -O0`) re-points the
-# `__wbindgen_externrefs` export at the funcref table, and initSync() then throws
-# "WebAssembly.Table.set(): ... function-typed object". Use the npm package
-# `binaryen` (132 works) for wasm-opt instead.
-#
-# Env: VERBOSE=1 streams the output of apt/cargo instead of logging it.
+# wasm-opt comes from the npm package `binaryen` (a devDependency): Debian's binaryen 108 is
+# too old for wasm-bindgen 0.2.130 output (it re-points the externref table export).
 set -euo pipefail
 
 WASM_PACK_VERSION=0.15.1
@@ -31,7 +26,7 @@ DEB_SYSROOT=/usr
 WASM_TARGET=wasm32-unknown-unknown
 WASM_LIB="$DEB_SYSROOT/lib/rustlib/$WASM_TARGET/lib"
 STAMP="$WASM_LIB/.sysroot-stamp"
-APT_PACKAGES=(rustc-web cargo-web rust-web-src lld-22 binaryen python3-venv)
+APT_PACKAGES=(rustc-web cargo-web rust-web-src lld-22)
 
 VERBOSE="${VERBOSE:-0}"
 CARGO_HOME="${CARGO_HOME:-$HOME/.cargo}"
@@ -180,7 +175,6 @@ cargo_install wasm-pack "$WASM_PACK_VERSION" wasm-pack
 cargo_install wasm-bindgen-cli "$WASM_BINDGEN_VERSION" wasm-bindgen
 
 # ----------------------------------------------------------------- 5. summary
-command -v wasm-opt >/dev/null || die "wasm-opt (binaryen) not on PATH"
 if ((${#did[@]})); then
   for d in "${did[@]}"; do say "done: $d"; done
 fi

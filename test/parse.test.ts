@@ -58,7 +58,8 @@ describe(`parse (${backend.name})`, () => {
     expect(reason('1:fe460cdg:0')).toBe('not_hex');
     expect(reason('1:fe460cd:00')).toBe('length');
     expect(reason('123456:fe460cdd:1')).toBe('out_of_range');
-    expect(reason('1234567:fe460cdd:1')).toBe('length');
+    expect(reason('1234567:fe460cdd:1')).toBe('out_of_range');
+    expect(reason('12345678:fe460cdd:1')).toBe('length');
     expect(reason('x:fe460cdd:0')).toBe('not_decimal');
     expect(validateLineage('whatever')).toEqual({ value: 'whatever', valid: false, reason: 'unknown_format', format: 'opaque' });
     expect(validateLineage('')).toEqual({ value: '', valid: false, reason: 'empty', format: 'opaque' });

@@ -50,6 +50,16 @@ export function meaningful(record: Uint32Array): number[] {
   return out;
 }
 
+/** The meaningful part of a bare-Lineage record: format, reason, V1 entries or V2 parts. */
+export function meaningfulLineage(record: Uint32Array): number[] {
+  const reason = record[S_ACCESSORS + 2 * A_LINEAGE + 1];
+  const out = [record[S_STATUS], record[S_LINEAGE_FORMAT], reason, record[S_LINEAGE_ENTRIES]];
+  if (record[S_LINEAGE_FORMAT] === F_V2 && reason === 0) out.push(...record.subarray(20, 23));
+  const entries = entriesBase(0);
+  out.push(...record.subarray(entries, entries + 2 * record[S_LINEAGE_ENTRIES]));
+  return out;
+}
+
 const hex = (length: number) => fc.string({ unit: fc.constantFrom(...'0123456789abcdef'), minLength: length, maxLength: length });
 const anyHex = (length: number) => fc.string({ unit: fc.constantFrom(...'0123456789abcdefABCDEF'), minLength: length, maxLength: length });
 const entry = fc.tuple(anyHex(8), fc.oneof(fc.integer({ min: 0, max: 40 }), fc.nat())).map(([h, n]) => `${h}:${n}`);

@@ -50,9 +50,9 @@ function parseChoice(value: string, origin: string): BackendChoice {
 /** The backend chosen by `choice`, else by `TRACE_LINEAGE_BACKEND`, else `auto`. */
 export function selectBackend(choice?: BackendChoice): Backend {
   const fromEnv = typeof process !== 'undefined' ? process.env?.TRACE_LINEAGE_BACKEND : undefined;
-  const wanted = choice ?? (fromEnv ? parseChoice(fromEnv, 'TRACE_LINEAGE_BACKEND') : 'auto');
+  const wanted = parseChoice(choice ?? fromEnv ?? 'auto', choice ? 'backend' : 'TRACE_LINEAGE_BACKEND');
   if (wanted !== 'auto') {
-    const backend = tryLoad(parseChoice(wanted, 'backend'));
+    const backend = tryLoad(wanted);
     if (backend instanceof Error) {
       throw new Error(`trace-lineage: the ${wanted} backend could not be loaded`, { cause: backend });
     }

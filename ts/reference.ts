@@ -398,6 +398,7 @@ export function parseInto(header: string, options: ResolvedOptions, record: Uint
 
 /** Validate a bare Lineage value (not a whole header) into `record`. */
 export function validateLineageInto(value: string, record: Uint32Array): void {
+  record[S_STATUS] = E_OK;
   record[S_MAX_FIELDS] = 0;
   record[S_ACCESSORS + 2 * A_LINEAGE] = 0;
   record[S_ACCESSORS + 2 * A_LINEAGE + 1] = lineageInto(value, 0, value.length, record, entriesBase(0));
