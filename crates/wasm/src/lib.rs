@@ -12,7 +12,9 @@
 //!    [`insert_pointer`] again (a growth moves them and may grow memory).
 //! 2. When the loop key changes, write it at the input pointer and call [`set_loop_key`].
 //! 3. Write the input, call [`parse`], [`validate_lineage`], [`enter`], [`set_field`] or
-//!    [`resource_hash`]; each returns the status (0 or an error code) or the hash.
+//!    [`resource_hash`]; each returns the status (0 or an error code) or the hash. The record
+//!    is at the record pointer, the inserted bytes at the insert pointer.
+//! 4. [`code_tables`] (not hot) writes the code names into the input buffer.
 //!
 //! Lengths from JavaScript are clamped to the buffers, and the core reports a too-small record
 //! as `BufferTooSmall` (code 8): no input makes the module panic or trap.
@@ -46,7 +48,10 @@ thread_local! {
 
 /// Run `f` on the scratch buffers (a re-entrant call, impossible here, would get `UNUSABLE`).
 fn with_scratch(f: impl FnOnce(&mut Scratch) -> u32) -> u32 {
-    SCRATCH.with(|cell| cell.try_borrow_mut().map_or(UNUSABLE, |mut scratch| f(&mut scratch)))
+    SCRATCH.with(|cell| {
+        cell.try_borrow_mut()
+            .map_or(UNUSABLE, |mut scratch| f(&mut scratch))
+    })
 }
 
 /// Grow `buffer` to at least `length` elements; false when memory is exhausted.
@@ -104,7 +109,9 @@ pub fn insert_pointer() -> u32 {
 #[wasm_bindgen(js_name = setLoopKey)]
 pub fn set_loop_key(length: u32) -> u32 {
     with_scratch(|scratch| {
-        let Scratch { input, loop_key, .. } = scratch;
+        let Scratch {
+            input, loop_key, ..
+        } = scratch;
         let key = span(input, 0, length);
         loop_key.clear();
         if loop_key.try_reserve_exact(key.len()).is_err() {
@@ -119,8 +126,17 @@ pub fn set_loop_key(length: u32) -> u32 {
 #[wasm_bindgen]
 pub fn parse(input_length: u32, max_length: u32, max_fields: u32) -> u32 {
     with_scratch(|scratch| {
-        let Scratch { input, record, loop_key, .. } = scratch;
-        let options = Options { max_length, max_fields, loop_key };
+        let Scratch {
+            input,
+            record,
+            loop_key,
+            ..
+        } = scratch;
+        let options = Options {
+            max_length,
+            max_fields,
+            loop_key,
+        };
         record::parse(span(input, 0, input_length), &options, record)
     })
 }
@@ -128,31 +144,78 @@ pub fn parse(input_length: u32, max_length: u32, max_fields: u32) -> u32 {
 /// Validate the first `input_length` input bytes as a bare Lineage value. Returns the status.
 #[wasm_bindgen(js_name = validateLineage)]
 pub fn validate_lineage(input_length: u32) -> u32 {
-    with_scratch(|scratch| record::lineage(span(&scratch.input, 0, input_length), &mut scratch.record))
+    with_scratch(|scratch| {
+        record::lineage(span(&scratch.input, 0, input_length), &mut scratch.record)
+    })
 }
 
 /// Count an entry of `hash` in the loop field of the header in the input: splice in the record,
 /// bytes to insert in the insert buffer. Returns the status.
 #[wasm_bindgen]
-pub fn enter(input_length: u32, max_length: u32, max_fields: u32, hash: u32, threshold: u32, max_entries: u32) -> u32 {
+pub fn enter(
+    input_length: u32,
+    max_length: u32,
+    max_fields: u32,
+    hash: u32,
+    threshold: u32,
+    max_entries: u32,
+) -> u32 {
     with_scratch(|scratch| {
-        let Scratch { input, record, insert, loop_key } = scratch;
-        let options = Options { max_length, max_fields, loop_key };
-        let enter_options = EnterOptions { threshold, max_entries };
-        record::enter(span(input, 0, input_length), &options, hash, &enter_options, record, insert)
+        let Scratch {
+            input,
+            record,
+            insert,
+            loop_key,
+        } = scratch;
+        let options = Options {
+            max_length,
+            max_fields,
+            loop_key,
+        };
+        let enter_options = EnterOptions {
+            threshold,
+            max_entries,
+        };
+        record::enter(
+            span(input, 0, input_length),
+            &options,
+            hash,
+            &enter_options,
+            record,
+            insert,
+        )
     })
 }
 
 /// Set a field: the input holds the header, then the key, then the value. Splice in the record,
 /// bytes to insert in the insert buffer. Returns the status.
 #[wasm_bindgen(js_name = setField)]
-pub fn set_field(header_length: u32, key_length: u32, value_length: u32, max_length: u32, max_fields: u32) -> u32 {
+pub fn set_field(
+    header_length: u32,
+    key_length: u32,
+    value_length: u32,
+    max_length: u32,
+    max_fields: u32,
+) -> u32 {
     with_scratch(|scratch| {
-        let Scratch { input, record, insert, loop_key } = scratch;
-        let options = Options { max_length, max_fields, loop_key };
+        let Scratch {
+            input,
+            record,
+            insert,
+            loop_key,
+        } = scratch;
+        let options = Options {
+            max_length,
+            max_fields,
+            loop_key,
+        };
         let header = span(input, 0, header_length);
         let key = span(input, header_length, key_length);
-        let value = span(input, header_length.saturating_add(key_length), value_length);
+        let value = span(
+            input,
+            header_length.saturating_add(key_length),
+            value_length,
+        );
         record::set_field(header, &options, key, value, record, insert)
     })
 }
@@ -163,8 +226,25 @@ pub fn resource_hash(input_length: u32) -> u32 {
     with_scratch(|scratch| trace_lineage_core::resource_hash(span(&scratch.input, 0, input_length)))
 }
 
-/// The error, diagnostic and reason names, one table per line, comma-separated (not hot).
+/// Write the error, diagnostic and reason names into the input buffer (the last inserted bytes
+/// stay readable), one table per line, comma-separated; returns their length, or 0 when memory
+/// is exhausted. Not hot, but no `String` crosses the boundary all the same, so the glue needs
+/// no allocator exports. May grow memory: read the input pointer again.
 #[wasm_bindgen(js_name = codeTables)]
-pub fn code_tables() -> String {
-    [&ERROR_NAMES[..], &DIAGNOSTIC_NAMES[..], &REASON_NAMES[..]].map(|names| names.join(",")).join("\n")
+pub fn code_tables() -> u32 {
+    let tables: [&[&str]; 3] = [&ERROR_NAMES, &DIAGNOSTIC_NAMES, &REASON_NAMES];
+    let text = tables.map(|names| names.join(",")).join("\n");
+    with_scratch(|scratch| {
+        let length = text.len() as u32;
+        if !grow(&mut scratch.input, length) {
+            return 0;
+        }
+        match scratch.input.get_mut(..text.len()) {
+            Some(output) => {
+                output.copy_from_slice(text.as_bytes());
+                length
+            }
+            None => 0,
+        }
+    })
 }
