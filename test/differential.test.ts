@@ -30,6 +30,11 @@ const longHeader = fc
   .tuple(realisticHeader, fc.integer({ min: 8000, max: 8300 }), fc.constantFrom('', '\n', '\u00e9', '\ud800', ';'))
   .map(([header, length, tail]) => (header + ';Pad=' + 'p'.repeat(Math.max(0, length - header.length - 5))).slice(0, length) + tail);
 
+/** Counter options as the API validates them: maxCount above threshold. */
+const counter = fc
+  .tuple(fc.nat(20), fc.integer({ min: 1, max: 10 }), fc.oneof(fc.constant(0xffffffff), fc.integer({ min: 1, max: 40 })))
+  .map(([threshold, maxEntries, extra]) => ({ threshold, maxEntries, maxCount: Math.min(0xffffffff, threshold + extra) }));
+
 const input = fc.oneof({ weight: 6, arbitrary: anyHeader }, { weight: 1, arbitrary: longHeader });
 
 /** enter writes every slot of the splice record. */
@@ -58,9 +63,9 @@ describe(`${backend.name} equals the reference`, () => {
   it('enter: same count, loop, splice and inserted text', () => {
     const hash = fc.oneof(fc.constantFrom(0xdeadbeef, 0x0badc0de), fc.nat({ max: 0xffffffff }));
     fc.assert(
-      fc.property(input, hash, fc.nat(20), fc.integer({ min: 1, max: 10 }), options, (header, h, threshold, maxEntries, o) => {
-        const expected = enterResult(jsBackend.enter(header, h, threshold, maxEntries, o), jsBackend.inserted());
-        const actual = enterResult(backend.enter(header, h, threshold, maxEntries, o), backend.inserted());
+      fc.property(input, hash, counter, options, (header, h, c, o) => {
+        const expected = enterResult(jsBackend.enter(header, h, c, o), jsBackend.inserted());
+        const actual = enterResult(backend.enter(header, h, c, o), backend.inserted());
         expect(actual).toEqual(expected);
       }),
       { numRuns: runs(10_000) },
@@ -70,10 +75,10 @@ describe(`${backend.name} equals the reference`, () => {
   it('enter: entries that exist (own and others, at and over the cap)', () => {
     const entries = fc.array(fc.tuple(fc.constantFrom('deadbeef', 'DEADBEEF', '11111111', '22222222', '0badc0de', 'zz'), fc.nat(30)), { maxLength: 14 });
     fc.assert(
-      fc.property(realisticHeader, entries, fc.integer({ min: 1, max: 8 }), (header, list, maxEntries) => {
-        const withLoop = `${header};LoopGuard=${list.map(([h, c]) => `${h}:${c}`).join('|')}`;
-        const expected = enterResult(jsBackend.enter(withLoop, 0xdeadbeef, 16, maxEntries, DEFAULTS), jsBackend.inserted());
-        expect(enterResult(backend.enter(withLoop, 0xdeadbeef, 16, maxEntries, DEFAULTS), backend.inserted())).toEqual(expected);
+      fc.property(realisticHeader, entries, counter, (header, list, c) => {
+        const withLoop = `${header};LoopGuard=${list.map(([h, n]) => `${h}:${n}`).join('|')}`;
+        const expected = enterResult(jsBackend.enter(withLoop, 0xdeadbeef, c, DEFAULTS), jsBackend.inserted());
+        expect(enterResult(backend.enter(withLoop, 0xdeadbeef, c, DEFAULTS), backend.inserted())).toEqual(expected);
       }),
       { numRuns: runs(10_000) },
     );

@@ -115,6 +115,16 @@ describe(`LoopGuard.enter (${backend.name})`, () => {
     expect(result.header).toBe(`Root=${ROOT};LoopGuard=${own}:4294967295`);
   });
 
+  it('saturates at a configured ceiling: at the limit and past it', () => {
+    const ceiling = new LoopGuard(FUNCTION, { maxCount: 20 });
+    expect(ceiling.enter(`Root=${ROOT};LoopGuard=${own}:18`).count).toBe(19);
+    expect(ceiling.enter(`Root=${ROOT};LoopGuard=${own}:19`).count).toBe(20);
+    expect(ceiling.enter(`Root=${ROOT};LoopGuard=${own}:20`).count).toBe(20);
+    expect(ceiling.enter(`Root=${ROOT};LoopGuard=${own}:5000`).header).toBe(`Root=${ROOT};LoopGuard=${own}:20`);
+    expect(error(() => new LoopGuard(FUNCTION, { maxCount: 16 }))).toMatchObject({ name: 'invalid_option' });
+    expect(new LoopGuard(FUNCTION, { maxCount: 17 }).maxCount).toBe(17);
+  });
+
   it('inserts after the last field, before a trailing separator', () => {
     expect(guard.enter(`Root=${ROOT} ; `).header).toBe(`Root=${ROOT};LoopGuard=${own}:1 ; `);
     expect(guard.enter(`Root=${ROOT};Flag`).header).toBe(`Root=${ROOT};Flag;LoopGuard=${own}:1`);

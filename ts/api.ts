@@ -3,6 +3,7 @@
  * for browsers and workers) register which backends they can load, then re-export this.
  */
 import { selectBackend, type Backend, type BackendChoice, type BackendName } from './backend.js';
+import type { CounterOptions } from './backends/types.js';
 import { E_INVALID_OPTION, E_INVALID_VALUE, E_OK } from './codes.js';
 import { TraceHeaderError } from './errors.js';
 import {
@@ -157,6 +158,8 @@ export interface LoopGuardOptions extends Options {
   threshold?: number;
   /** Most entries kept in the loop field (default 8); the lowest counts are evicted first. */
   maxEntries?: number;
+  /** This resource's count saturates here (default 2^32-1); must be above `threshold`. */
+  maxCount?: number;
 }
 
 export interface EnterResult {
@@ -185,6 +188,8 @@ export class LoopGuard {
   readonly resourceHash: string;
   readonly threshold: number;
   readonly maxEntries: number;
+  readonly maxCount: number;
+  readonly #counter: CounterOptions;
   readonly #hash: number;
   readonly #options: ResolvedOptions;
   readonly #backend: Backend;
@@ -196,6 +201,8 @@ export class LoopGuard {
     this.#options = resolve(options);
     this.threshold = integerIn(options.threshold, DEFAULT_THRESHOLD, 0, 0xffffffff, 'threshold');
     this.maxEntries = integerIn(options.maxEntries, DEFAULT_MAX_ENTRIES, 1, 1024, 'maxEntries');
+    this.maxCount = integerIn(options.maxCount, 0xffffffff, this.threshold + 1, 0xffffffff, 'maxCount');
+    this.#counter = { threshold: this.threshold, maxEntries: this.maxEntries, maxCount: this.maxCount };
     this.resource = resource;
     this.#hash = this.#backend.resourceHash(resource);
     this.resourceHash = hashHex(this.#hash);
@@ -210,7 +217,7 @@ export class LoopGuard {
   enter(header: string): EnterResult {
     requireString(header, 'header');
     const backend = this.#backend;
-    const record = backend.enter(header, this.#hash, this.threshold, this.maxEntries, this.#options);
+    const record = backend.enter(header, this.#hash, this.#counter, this.#options);
     check(record);
     return {
       resource: this.resource,

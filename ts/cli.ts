@@ -13,7 +13,7 @@ import { LoopGuard, TraceHeaderError, parse, type LoopGuardOptions } from './ind
 
 const USAGE = `usage:
   trace-lineage parse [--backend auto|native|wasm|js] [--max-length N] [--max-fields N] [--loop-key K] '<header>'
-  trace-lineage enter --resource ID [--threshold N] [--max-entries N] [same options] '<header>'`;
+  trace-lineage enter --resource ID [--threshold N] [--max-entries N] [--max-count N] [same options] '<header>'`;
 
 function integer(value: string | undefined, name: string): number | undefined {
   if (value === undefined) return undefined;
@@ -32,6 +32,7 @@ function main(argv: string[]): number {
       resource: { type: 'string' },
       threshold: { type: 'string' },
       'max-entries': { type: 'string' },
+      'max-count': { type: 'string' },
       'max-length': { type: 'string' },
       'max-fields': { type: 'string' },
       'loop-key': { type: 'string' },
@@ -61,6 +62,7 @@ function main(argv: string[]): number {
     if (values.resource === undefined) throw new UsageError('enter needs --resource');
     options.threshold = integer(values.threshold, 'threshold');
     options.maxEntries = integer(values['max-entries'], 'max-entries');
+    options.maxCount = integer(values['max-count'], 'max-count');
     const guard = new LoopGuard(values.resource, options);
     const { count, threshold, loop, header: outgoing, resourceHash, evicted, dropped } = guard.enter(header);
     output = { resource: values.resource, resourceHash, count, threshold, loop, evicted, dropped, header: outgoing };

@@ -78,6 +78,7 @@ import {
   entriesBase,
   type ResolvedOptions,
 } from './record.js';
+import type { CounterOptions } from './backends/types.js';
 
 const U32_MAX = 0xffffffff;
 const SEMICOLON = 0x3b;
@@ -475,7 +476,7 @@ function splice(
  * Count one more entry of the resource whose hash is `hash` in our loop field.
  *
  * Malformed entries of the loop field are dropped; duplicate entries of this resource merge
- * into the first, keeping the highest count. The count goes up by one (saturating at 2^32-1);
+ * into the first, keeping the highest count. The count goes up by one (saturating at `maxCount`);
  * more than `threshold` is a loop. At most `maxEntries` entries are kept: when one more is
  * needed, the other resources' entries with the lowest counts go first (the earliest first
  * among equal counts), so a long-running loop's entries are the last to be evicted.
@@ -485,8 +486,7 @@ function splice(
 export function enterInto(
   header: string,
   hash: number,
-  threshold: number,
-  maxEntries: number,
+  { threshold, maxEntries, maxCount }: CounterOptions,
   options: ResolvedOptions,
   record: Uint32Array,
 ): string | null {
@@ -516,7 +516,7 @@ export function enterInto(
     else dropped++; // a duplicate of this resource's entry merges into the first
     if (count > ownCount) ownCount = count;
   }
-  const count = own < 0 ? 1 : Math.min(ownCount + 1, U32_MAX);
+  const count = own < 0 ? 1 : Math.min(ownCount + 1, maxCount);
   const evict = Math.max(0, otherCount - (maxEntries - 1));
 
   const ownEntry = `${hashHex(hash)}:${count}`;

@@ -27,9 +27,9 @@ export const jsBackend: Backend = {
     validateLineageInto(value, out);
     return out;
   },
-  enter(header, hash, threshold, maxEntries, options) {
+  enter(header, hash, counter, options) {
     const out = recordFor(clamp(header.length, options), options.maxFields);
-    insert = enterInto(header, hash, threshold, maxEntries, options, out) ?? '';
+    insert = enterInto(header, hash, counter, options, out) ?? '';
     return out;
   },
   setField(header, key, value, options) {

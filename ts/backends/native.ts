@@ -32,6 +32,7 @@ interface NativeAddon {
     hash: number,
     threshold: number,
     maxEntries: number,
+    maxCount: number,
     record: Uint32Array,
     insert: Uint8Array,
   ): number;
@@ -221,7 +222,7 @@ export function loadNativeBackend(): Backend {
       addon.validateLineage(input, length, out);
       return out;
     },
-    enter(header, hash, threshold, maxEntries, options) {
+    enter(header, hash, { threshold, maxEntries, maxCount }, options) {
       const length = writeHeader(header, options);
       const key = loopKeyFor(options);
       // The new loop value is at most the old one (within the header) plus one `|hash:count`
@@ -235,6 +236,7 @@ export function loadNativeBackend(): Backend {
         hash,
         threshold,
         maxEntries,
+        maxCount,
         recordFor(0, 0),
         insertFor(options.maxLength, length + key.length + 32),
       );

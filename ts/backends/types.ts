@@ -7,6 +7,13 @@ import type { ResolvedOptions } from '../record.js';
 
 export type BackendName = 'native' | 'wasm' | 'js';
 
+/** The loop counter's options, validated by the API: 1 <= maxEntries <= 1024, maxCount > threshold. */
+export interface CounterOptions {
+  threshold: number;
+  maxEntries: number;
+  maxCount: number;
+}
+
 export interface Backend {
   readonly name: BackendName;
   /** Parse `header`; the record's S_STATUS is 0 or an error code (offset in S_OFFSET). */
@@ -14,7 +21,7 @@ export interface Backend {
   /** Validate a bare Lineage value (record with maxFields 0). */
   validateLineage(value: string): Uint32Array;
   /** Count an entry of `hash` in the loop field; splice in the record, text via `inserted()`. */
-  enter(header: string, hash: number, threshold: number, maxEntries: number, options: ResolvedOptions): Uint32Array;
+  enter(header: string, hash: number, counter: CounterOptions, options: ResolvedOptions): Uint32Array;
   /** Set `key` to `value`; splice in the record, text via `inserted()`. */
   setField(header: string, key: string, value: string, options: ResolvedOptions): Uint32Array;
   /** The text to insert, after a successful `enter` or `setField`. */

@@ -160,14 +160,14 @@ function createWasmBackend(): Backend {
       return result();
     },
 
-    enter(header, hash, threshold, maxEntries, options) {
+    enter(header, hash, { threshold, maxEntries, maxCount }, options) {
       const text = bounded(header, options);
       // The new loop value: at most the old one (≤ the header) plus our entry, key and separators.
       const insertBytes = Math.min(options.maxLength, 3 * text.length + options.loopKey.length + 32);
       prepare(options, text.length, parseSlots(text.length, options), insertBytes);
       const length = encodeAt(text, 0);
       const { maxLength, maxFields } = options;
-      return splice(() => glue.enter(length, maxLength, maxFields, hash >>> 0, threshold >>> 0, maxEntries >>> 0), maxLength);
+      return splice(() => glue.enter(length, maxLength, maxFields, hash >>> 0, threshold >>> 0, maxEntries >>> 0, maxCount >>> 0), maxLength);
     },
 
     setField(header, key, value, options) {

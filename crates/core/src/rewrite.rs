@@ -80,6 +80,8 @@ pub struct EnterOptions {
     pub threshold: u32,
     /// Most entries kept in the loop field (default 8, 1..=1024).
     pub max_entries: u32,
+    /// This resource's count saturates here (default `u32::MAX`); must exceed `threshold`.
+    pub max_count: u32,
 }
 
 /// Default loop threshold.
@@ -91,7 +93,7 @@ pub const MAX_MAX_ENTRIES: u32 = 1024;
 
 impl Default for EnterOptions {
     fn default() -> Self {
-        EnterOptions { threshold: DEFAULT_THRESHOLD, max_entries: DEFAULT_MAX_ENTRIES }
+        EnterOptions { threshold: DEFAULT_THRESHOLD, max_entries: DEFAULT_MAX_ENTRIES, max_count: u32::MAX }
     }
 }
 
@@ -114,7 +116,7 @@ pub struct Entered {
 /// loop field's new value (or `;Key=value` if the header had none) into `output`.
 ///
 /// Malformed entries are dropped; duplicates of this resource's entry merge into the first,
-/// keeping the highest count. When more than `max_entries` would remain, the other resources'
+/// keeping the highest count. The count goes up by one and saturates at `max_count`. When more than `max_entries` would remain, the other resources'
 /// entries with the lowest counts are evicted (the earliest first among equal counts), so a
 /// running loop's entries are the last to go. Entries are otherwise copied byte for byte.
 pub fn enter(
@@ -125,7 +127,8 @@ pub fn enter(
     output: &mut [u8],
 ) -> Result<Entered, Error> {
     options.validate()?;
-    if enter_options.max_entries == 0 || enter_options.max_entries > MAX_MAX_ENTRIES {
+    let EnterOptions { threshold, max_entries, max_count } = *enter_options;
+    if max_entries == 0 || max_entries > MAX_MAX_ENTRIES || max_count <= threshold {
         return Err(Error::new(ErrorCode::InvalidOption, 0));
     }
     let header = TraceHeader::parse(input, options)?;
@@ -153,8 +156,8 @@ pub fn enter(
         }
         own_count = own_count.max(entry.count);
     }
-    let count = if own.is_some() { own_count.saturating_add(1) } else { 1 };
-    let evict = others.saturating_sub(enter_options.max_entries - 1);
+    let count = if own.is_some() { own_count.saturating_add(1).min(max_count) } else { 1 };
+    let evict = others.saturating_sub(max_entries - 1);
 
     let mut out = Output { buffer: output, length: 0 };
     if loop_field.is_none() {
@@ -207,7 +210,7 @@ pub fn enter(
         None => (header.last_field_end(), header.last_field_end()),
     };
     let splice = out.finish(input, start, end, options.max_length)?;
-    Ok(Entered { count, is_loop: count > enter_options.threshold, splice, evicted: evict, dropped })
+    Ok(Entered { count, is_loop: count > threshold, splice, evicted: evict, dropped })
 }
 
 fn first_invalid(bytes: &[u8], allowed: fn(u8) -> bool) -> Option<usize> {

@@ -102,7 +102,7 @@ fn enter_counts_and_stops_the_17th() {
 fn enter_evicts_lowest_counts_and_repairs() {
     let own = format!("{:08x}", resource_hash(b"orders"));
     let input = format!("Root={ROOT};LoopGuard=11111111:5|22222222:1|33333333:1");
-    let (_, _, out) = enter_string(input.as_bytes(), "orders", EnterOptions { threshold: 16, max_entries: 3 });
+    let (_, _, out) = enter_string(input.as_bytes(), "orders", EnterOptions { threshold: 16, max_entries: 3, max_count: u32::MAX });
     assert_eq!(out, format!("Root={ROOT};LoopGuard=11111111:5|33333333:1|{own}:1"));
     let input = format!("Root={ROOT};LoopGuard=zz|11111111:2||{own}:2|{own}:9");
     let mut buffer = [0u8; 64];
@@ -110,6 +110,14 @@ fn enter_evicts_lowest_counts_and_repairs() {
     assert_eq!((entered.count, entered.dropped), (10, 3));
     let input = format!("Root={ROOT};LoopGuard={own}:99999999999");
     assert_eq!(enter_string(input.as_bytes(), "orders", EnterOptions::default()).0, u32::MAX);
+    let ceiling = EnterOptions { max_count: 100, ..EnterOptions::default() };
+    assert_eq!(enter_string(input.as_bytes(), "orders", ceiling), (100, true, format!("Root={ROOT};LoopGuard={own}:100")));
+    let input = format!("Root={ROOT};LoopGuard={own}:98");
+    assert_eq!(enter_string(input.as_bytes(), "orders", ceiling).0, 99);
+    let bad = EnterOptions { max_count: 16, ..EnterOptions::default() };
+    let mut buffer = [0u8; 64];
+    let refused = enter(input.as_bytes(), &Options::default(), 1, &bad, &mut buffer).map_err(|e| e.code);
+    assert_eq!(refused.err(), Some(ErrorCode::InvalidOption));
 }
 
 #[test]

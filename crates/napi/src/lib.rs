@@ -75,6 +75,7 @@ pub fn enter(
     hash: u32,
     threshold: u32,
     max_entries: u32,
+    max_count: u32,
     record: RecordSlots<'_>,
     insert: InsertBytes<'_>,
 ) -> u32 {
@@ -86,6 +87,7 @@ pub fn enter(
     let enter_options = EnterOptions {
         threshold,
         max_entries,
+        max_count,
     };
     record::enter(
         prefix(input, input_length),

@@ -159,6 +159,7 @@ pub fn enter(
     hash: u32,
     threshold: u32,
     max_entries: u32,
+    max_count: u32,
 ) -> u32 {
     with_scratch(|scratch| {
         let Scratch {
@@ -175,6 +176,7 @@ pub fn enter(
         let enter_options = EnterOptions {
             threshold,
             max_entries,
+            max_count,
         };
         record::enter(
             span(input, 0, input_length),
