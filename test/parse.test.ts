@@ -1,20 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { TraceHeaderError, parse, validateLineage } from '../ts/index.js';
-import { backendUnderTest } from './support.js';
+import { parse, validateLineage } from '../ts/index.js';
+import { backendUnderTest, error } from './support.js';
 
 const backend = backendUnderTest();
 const ROOT = '1-5759e988-bd862e3fe1be46a994272793';
 const FULL = `Root=${ROOT};Parent=53995c3f42cd8ad8;Sampled=1;Lineage=a87bd80c:1|68fd508a:5`;
-
-function error(fn: () => unknown): { code: number; name: string; offset: number } {
-  try {
-    fn();
-  } catch (e) {
-    expect(e).toBeInstanceOf(TraceHeaderError);
-    return (e as TraceHeaderError).toJSON();
-  }
-  throw new Error('expected a TraceHeaderError');
-}
 
 describe(`parse (${backend.name})`, () => {
   it('reads a full header with V1 Lineage', () => {

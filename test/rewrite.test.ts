@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
   LoopGuard,
-  TraceHeaderError,
   enter,
   formatHeader,
   parse,
@@ -9,22 +8,12 @@ import {
   resourceHash,
   setField,
 } from '../ts/index.js';
-import { backendUnderTest } from './support.js';
+import { backendUnderTest, error } from './support.js';
 
 const backend = backendUnderTest();
 const ROOT = '1-5759e988-bd862e3fe1be46a994272793';
 const FULL = `Root=${ROOT};Parent=53995c3f42cd8ad8;Sampled=1;Lineage=a87bd80c:1|68fd508a:5`;
 const FUNCTION = 'arn:aws:lambda:us-east-1:123456789012:function:orders';
-
-function error(fn: () => unknown): { code: number; name: string; offset: number } {
-  try {
-    fn();
-  } catch (e) {
-    expect(e).toBeInstanceOf(TraceHeaderError);
-    return (e as TraceHeaderError).toJSON();
-  }
-  throw new Error('expected a TraceHeaderError');
-}
 
 /** FNV-1a 32 written the obvious way, over TextEncoder's UTF-8: the oracle for resourceHash. */
 function fnv1a(text: string): string {

@@ -1,7 +1,7 @@
 /** Shared by the test files: the backend under test, and arbitraries of realistic headers. */
 import fc from 'fast-check';
 import { expect } from 'vitest';
-import { backendName, type BackendName } from '../ts/index.js';
+import { TraceHeaderError, backendName, type BackendName } from '../ts/index.js';
 import { selectBackend, type Backend } from '../ts/backend.js';
 import {
   A_LINEAGE,
@@ -29,6 +29,17 @@ export function backendUnderTest(): Backend {
   if (forced) expect(backend.name).toBe(forced);
   expect(backendName()).toBe(backend.name);
   return backend;
+}
+
+/** The error `fn` throws, as the CLI prints it; fails unless it is a TraceHeaderError. */
+export function error(fn: () => unknown): { code: number; name: string; offset: number } {
+  try {
+    fn();
+  } catch (e) {
+    expect(e).toBeInstanceOf(TraceHeaderError);
+    return (e as TraceHeaderError).toJSON();
+  }
+  throw new Error('expected a TraceHeaderError');
 }
 
 /** Runs per property: at least 10,000 in CI. */
