@@ -143,3 +143,24 @@ fn record_never_panics_on_small_buffers() {
     let mut small = [0u32; record::SPLICE_RECORD_LENGTH];
     assert_eq!(record::enter(FULL, &Options::default(), 1, &EnterOptions::default(), &mut small, &mut insert), ErrorCode::BufferTooSmall as u32);
 }
+
+#[test]
+fn format_header_and_percent_encoding() {
+    use trace_lineage_core::rewrite::{format_header, percent_encode_env, HeaderParts};
+    let mut out = [0u8; 256];
+    let fields: &[(&[u8], &[u8])] = &[(b"Lineage", b"1:fe460cdd:0")];
+    let parts = HeaderParts { root: Some(ROOT.as_bytes()), parent: Some(b"53995c3f42cd8ad8"), sampled: Some(b"1"), fields };
+    let length = format_header(&parts, &mut out).expect("builds");
+    assert_eq!(&out[..length], format!("Root={ROOT};Parent=53995c3f42cd8ad8;Sampled=1;Lineage=1:fe460cdd:0").as_bytes());
+    let bad_root = HeaderParts { root: Some(b"nope"), ..HeaderParts::default() };
+    assert_eq!(format_header(&bad_root, &mut out).map_err(|e| (e.code, e.offset)).err(), Some((ErrorCode::InvalidValue, 5)));
+    let again: &[(&[u8], &[u8])] = &[(b"root", ROOT.as_bytes())];
+    let duplicate = HeaderParts { root: Some(ROOT.as_bytes()), fields: again, ..HeaderParts::default() };
+    assert_eq!(format_header(&duplicate, &mut out).map_err(|e| (e.code, e.offset)).err(), Some((ErrorCode::InvalidKey, 41)));
+    assert_eq!(format_header(&HeaderParts::default(), &mut out).map_err(|e| e.code).err(), Some(ErrorCode::Empty));
+
+    let length = percent_encode_env("a\tb%c\u{e9}\u{7f}".as_bytes(), &mut out).expect("encodes");
+    assert_eq!(&out[..length], b"a%09b%c%C3%A9%7F");
+    let length = percent_encode_env(b"Sampled=1\r\n", &mut out).expect("encodes");
+    assert_eq!(&out[..length], b"Sampled=1%0D%0A");
+}
