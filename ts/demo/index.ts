@@ -205,8 +205,7 @@ async function createQueue(sqs: SQSClient, name: string, deadLetter?: string): P
   let Attributes: Record<string, string> | undefined;
   if (deadLetter !== undefined) {
     const { QueueUrl } = await sqs.send(new CreateQueueCommand({ QueueName: deadLetter }));
-    const { Attributes: dlq } = await sqs.send(new GetQueueAttributesCommand({ QueueUrl, AttributeNames: ['QueueArn'] }));
-    Attributes = { RedrivePolicy: JSON.stringify({ deadLetterTargetArn: dlq!.QueueArn, maxReceiveCount: MAX_RECEIVE_COUNT }) };
+    Attributes = { RedrivePolicy: JSON.stringify({ deadLetterTargetArn: await queueArn(sqs, QueueUrl!), maxReceiveCount: MAX_RECEIVE_COUNT }) };
   }
   const { QueueUrl } = await sqs.send(new CreateQueueCommand({ QueueName: name, Attributes }));
   return QueueUrl!;
@@ -215,6 +214,11 @@ async function createQueue(sqs: SQSClient, name: string, deadLetter?: string): P
 async function queueArn(sqs: SQSClient, queueUrl: string): Promise<string> {
   const { Attributes } = await sqs.send(new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['QueueArn'] }));
   return Attributes!.QueueArn!;
+}
+
+/** The first message of a scenario, from an instrumented producer: the seed header as its AWSTraceHeader. */
+async function sendSeed(sqs: SQSClient, queueUrl: string, body: string): Promise<void> {
+  await sqs.send(new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: body, MessageSystemAttributes: { AWSTraceHeader: { DataType: 'String', StringValue: seedHeader() } } }));
 }
 
 interface Scenario {
@@ -243,9 +247,7 @@ const scenarios: Scenario[] = [
         }
       }, emulator.guardOptions());
       emulator.pollQueue(jobs, 'worker', worker);
-      await sqs.send(
-        new SendMessageCommand({ QueueUrl: jobs, MessageBody: '{"job":1}', MessageSystemAttributes: { AWSTraceHeader: { DataType: 'String', StringValue: seedHeader() } } }),
-      );
+      await sendSeed(sqs, jobs, '{"job":1}');
     },
   },
   {
@@ -265,7 +267,7 @@ const scenarios: Scenario[] = [
         }, emulator.guardOptions());
       emulator.pollQueue(ping, 'ping-a', relay('ping-a', pong, 'pong'));
       emulator.pollQueue(pong, 'pong-b', relay('pong-b', ping, 'ping'));
-      await sqs.send(new SendMessageCommand({ QueueUrl: ping, MessageBody: 'ball', MessageSystemAttributes: { AWSTraceHeader: { DataType: 'String', StringValue: seedHeader() } } }));
+      await sendSeed(sqs, ping, 'ball');
     },
   },
   {
