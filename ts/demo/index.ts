@@ -63,6 +63,8 @@ export interface ScenarioResult {
   stoppedAt?: { invocation: number; function: string; count: number };
   /** Where the stopped event ended: dead-letter queue / on-failure destination. */
   endedIn?: string;
+  /** Events found there after the run (the DLQs' depth, the stream's failed records). */
+  deadLettered: number;
   /** AWS's Lineage came through every hop byte for byte (checked on the stopped event's header). */
   lineageKept: boolean;
 }
@@ -87,7 +89,9 @@ class LambdaEmulator {
   readonly invocations: Invocation[] = [];
   readonly #pollers: Array<() => Promise<boolean>> = [];
   #current: Invocation | undefined;
-  deadLettered = 0;
+  /** Failed stream records handed to the on-failure destination. */
+  #streamFailures = 0;
+  readonly #deadLetterQueues: string[] = [];
 
   constructor(readonly clients: Clients, readonly broker: EmbeddedBroker, readonly policy: LoopPolicy) {}
 
@@ -157,9 +161,31 @@ class LambdaEmulator {
       next.attempts++;
       const { failed } = await this.#invoke(name, 'aws:dynamodb', handler, { Records: [next.record] });
       if (!failed || next.attempts >= MAX_RECEIVE_COUNT) retrying.shift();
-      if (failed && next.attempts >= MAX_RECEIVE_COUNT) this.deadLettered++;
+      if (failed && next.attempts >= MAX_RECEIVE_COUNT) this.#streamFailures++;
       return true;
     });
+  }
+
+  /** A queue with a dead-letter queue (redrive after `MAX_RECEIVE_COUNT` receives). */
+  async createQueue(name: string, deadLetter?: string): Promise<string> {
+    let Attributes: Record<string, string> | undefined;
+    if (deadLetter !== undefined) {
+      const { QueueUrl } = await this.clients.sqs.send(new CreateQueueCommand({ QueueName: deadLetter }));
+      this.#deadLetterQueues.push(QueueUrl!);
+      Attributes = { RedrivePolicy: JSON.stringify({ deadLetterTargetArn: await queueArn(this.clients.sqs, QueueUrl!), maxReceiveCount: MAX_RECEIVE_COUNT }) };
+    }
+    const { QueueUrl } = await this.clients.sqs.send(new CreateQueueCommand({ QueueName: name, Attributes }));
+    return QueueUrl!;
+  }
+
+  /** Events in the dead-letter queues and on-failure destination, after the run. */
+  async deadLettered(): Promise<number> {
+    let total = this.#streamFailures;
+    for (const QueueUrl of this.#deadLetterQueues) {
+      const { Attributes } = await this.clients.sqs.send(new GetQueueAttributesCommand({ QueueUrl, AttributeNames: ['ApproximateNumberOfMessages'] }));
+      total += Number(Attributes?.ApproximateNumberOfMessages ?? 0);
+    }
+    return total;
   }
 
   /** Deliver until every source is idle. */
@@ -201,16 +227,6 @@ function snsEvent(body: string) {
   };
 }
 
-async function createQueue(sqs: SQSClient, name: string, deadLetter?: string): Promise<string> {
-  let Attributes: Record<string, string> | undefined;
-  if (deadLetter !== undefined) {
-    const { QueueUrl } = await sqs.send(new CreateQueueCommand({ QueueName: deadLetter }));
-    Attributes = { RedrivePolicy: JSON.stringify({ deadLetterTargetArn: await queueArn(sqs, QueueUrl!), maxReceiveCount: MAX_RECEIVE_COUNT }) };
-  }
-  const { QueueUrl } = await sqs.send(new CreateQueueCommand({ QueueName: name, Attributes }));
-  return QueueUrl!;
-}
-
 async function queueArn(sqs: SQSClient, queueUrl: string): Promise<string> {
   const { Attributes } = await sqs.send(new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['QueueArn'] }));
   return Attributes!.QueueArn!;
@@ -239,7 +255,7 @@ const scenarios: Scenario[] = [
     endedIn: 'dead-letter queue (batchItemFailures, redrive)',
     async setUp(emulator, names) {
       const { sqs } = emulator.clients;
-      const jobs = await createQueue(sqs, names('jobs'), names('jobs-dlq'));
+      const jobs = await emulator.createQueue(names('jobs'), names('jobs-dlq'));
       const worker = withLoopGuard(async (event: any) => {
         for (const record of event.Records) {
           const sent = await sqs.send(new SendMessageCommand({ QueueUrl: jobs, MessageBody: record.body }));
@@ -258,8 +274,8 @@ const scenarios: Scenario[] = [
     endedIn: 'dead-letter queue (batchItemFailures, redrive)',
     async setUp(emulator, names) {
       const { sqs } = emulator.clients;
-      const ping = await createQueue(sqs, names('ping'), names('ping-dlq'));
-      const pong = await createQueue(sqs, names('pong'), names('pong-dlq'));
+      const ping = await emulator.createQueue(names('ping'), names('ping-dlq'));
+      const pong = await emulator.createQueue(names('pong'), names('pong-dlq'));
       const relay = (name: string, to: string, toName: string) =>
         withLoopGuard(async (event: any) => {
           for (const record of event.Records) await sqs.send(new SendMessageCommand({ QueueUrl: to, MessageBody: record.body }));
@@ -281,7 +297,7 @@ const scenarios: Scenario[] = [
       const bucket = names('photos');
       const { TopicArn } = await sns.send(new CreateTopicCommand({ Name: names('uploads') }));
       // SNS → Lambda is emulated through a queue subscribed to the topic (the notification JSON is the same).
-      const inbox = await createQueue(sqs, names('uploads-inbox'), names('uploads-failed'));
+      const inbox = await emulator.createQueue(names('uploads-inbox'), names('uploads-failed'));
       await sns.send(new SubscribeCommand({ TopicArn, Protocol: 'sqs', Endpoint: await queueArn(sqs, inbox) }));
       emulator.broker.notifyOnPut(bucket, TopicArn!);
       // S3 events carry no metadata: the guard reads the object's (HeadObject).
@@ -378,6 +394,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<ScenarioResult
       handlerRuns: emulator.invocations.filter((invocation) => invocation.detection === undefined).length,
       stoppedAt: stopped && { invocation: stoppedIndex + 1, function: stopped.function, count: stopped.detection!.count },
       endedIn: stopped && scenario.endedIn,
+      deadLettered: await emulator.deadLettered(),
       lineageKept: stopped !== undefined && parse(stopped.detection!.traceHeader).lineage?.value === SEED_LINEAGE,
     };
     results.push(result);
@@ -392,19 +409,20 @@ export async function runDemo(options: DemoOptions = {}): Promise<ScenarioResult
     });
     print(
       stopped
-        ? `  → stopped at invocation #${stoppedIndex + 1} (${stopped.function}'s entry ${stopped.detection!.count}); the event ended in the ${scenario.endedIn}\n`
+        ? `  → stopped at invocation #${stoppedIndex + 1} (${stopped.function}'s entry ${stopped.detection!.count}); the event ended in the ${scenario.endedIn}: ${result.deadLettered} event(s) there\n`
         : '  → NOT STOPPED (the demo gave up after its safety limit)\n',
     );
   }
 
   print('Summary');
-  const header = ['#', 'loop', 'handler runs', 'stopped at', 'policy', 'AWS detects', 'Lineage kept'];
+  const header = ['#', 'loop', 'handler runs', 'stopped at', 'policy', 'dead-lettered', 'AWS detects', 'Lineage kept'];
   const rows = results.map((result, index) => [
     String(index + 1),
     result.path,
     String(result.handlerRuns),
     result.stoppedAt ? `#${result.stoppedAt.invocation} (${result.stoppedAt.function} count ${result.stoppedAt.count})` : 'never',
     result.policy,
+    String(result.deadLettered),
     result.awsDetects ? 'yes' : 'no',
     result.lineageKept ? 'yes' : 'no',
   ]);
