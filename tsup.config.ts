@@ -1,17 +1,25 @@
 import { defineConfig } from 'tsup';
 
+const integrations = {
+  aws: 'ts/integrations/aws-sdk.ts',
+  lambda: 'ts/integrations/lambda.ts',
+  otel: 'ts/integrations/otel.ts',
+};
+
 export default defineConfig([
   {
-    // Node: ESM + CJS, native → wasm → js.
-    entry: { index: 'ts/index.ts', cli: 'ts/cli.ts' },
+    // Node: ESM + CJS, native → wasm → js; the integrations as subpaths (`trace-lineage/aws`, ...).
+    entry: { index: 'ts/index.ts', cli: 'ts/cli.ts', ...integrations },
     format: ['esm', 'cjs'],
-    dts: { entry: { index: 'ts/index.ts' } },
+    dts: { entry: { index: 'ts/index.ts', ...integrations } },
     target: 'node20',
     platform: 'node',
     shims: true,
     clean: true,
     sourcemap: true,
-    splitting: false,
+    // One copy of the API in chunks shared by the entries (one TraceHeaderError class, one
+    // backend); the demo is a chunk of its own, loaded only by `trace-lineage demo`.
+    splitting: true,
   },
   {
     // Browsers and workers: ESM, wasm → js, no Node built-ins.

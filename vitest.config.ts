@@ -8,6 +8,8 @@ const backend = process.env.TRACE_LINEAGE_BACKEND ?? 'auto';
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
+    // moto's server on loopback for test/integration/ (started and stopped by the run itself).
+    globalSetup: ['test/integration/moto-server.ts'],
     exclude: backend === 'js' ? ['test/differential.test.ts'] : [],
     testTimeout: 300_000,
     hookTimeout: 120_000,

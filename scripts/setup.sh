@@ -12,5 +12,19 @@ if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.j
   npm install --no-audit --no-fund --loglevel=error
 fi
 
+# moto's server: the SQS/SNS-compatible server the integration tests start on loopback (and
+# `trace-lineage demo --endpoint` can use), in a venv of its own under the repo.
+MOTO='moto[server]==5.2.5'
+if ! .venv/bin/python -c 'import moto, sys; sys.exit(moto.__version__ != "5.2.5")' 2>/dev/null; then
+  echo "setup: installing $MOTO into .venv"
+  rm -rf .venv
+  if ! python3 -m venv .venv 2>/dev/null; then
+    rm -rf .venv
+    apt-get install -y -qq python3-venv
+    python3 -m venv .venv
+  fi
+  .venv/bin/pip install --quiet --disable-pip-version-check "$MOTO"
+fi
+
 npm run --silent build
 echo "setup: done ($(node -e "import('./dist/index.js').then(m => console.log('default backend: ' + m.backendName()))"))"

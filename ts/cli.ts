@@ -4,6 +4,7 @@
  *
  *   trace-lineage parse [--backend B] [limits] '<header>'         parsed header as JSON
  *   trace-lineage enter --resource ID [--threshold N] [--max-entries N] [--backend B] '<header>'
+ *   trace-lineage demo [--endpoint URL]                              four recursive loops, stopped
  *
  * A hard error prints {"error":{"code","name","offset"}} and exits with status 2; a usage
  * error exits with status 1.
@@ -13,7 +14,8 @@ import { LoopGuard, TraceHeaderError, parse, type LoopGuardOptions } from './ind
 
 const USAGE = `usage:
   trace-lineage parse [--backend auto|native|wasm|js] [--max-length N] [--max-fields N] [--loop-key K] '<header>'
-  trace-lineage enter --resource ID [--threshold N] [--max-entries N] [--max-count N] [same options] '<header>'`;
+  trace-lineage enter --resource ID [--threshold N] [--max-entries N] [--max-count N] [same options] '<header>'
+  trace-lineage demo [--endpoint URL]   (SQS and SNS on an SQS/SNS-compatible server instead of the embedded broker)`;
 
 function integer(value: string | undefined, name: string): number | undefined {
   if (value === undefined) return undefined;
@@ -23,7 +25,7 @@ function integer(value: string | undefined, name: string): number | undefined {
 
 class UsageError extends Error {}
 
-function main(argv: string[]): number {
+async function main(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,
@@ -36,6 +38,7 @@ function main(argv: string[]): number {
       'max-length': { type: 'string' },
       'max-fields': { type: 'string' },
       'loop-key': { type: 'string' },
+      endpoint: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -44,6 +47,12 @@ function main(argv: string[]): number {
     return 0;
   }
   const [command, header, ...rest] = positionals;
+  if (command === 'demo' && header === undefined) {
+    // Loaded only here: the demo needs the AWS SDK clients (optional peer dependencies).
+    const { runDemo } = await import('./demo/index.js');
+    const results = await runDemo({ endpoint: values.endpoint });
+    return results.every((result) => result.stoppedAt !== undefined) ? 0 : 3;
+  }
   if (header === undefined || rest.length > 0) throw new UsageError('expected a command and one header');
   const backend = values.backend;
   if (backend !== undefined && !['auto', 'native', 'wasm', 'js'].includes(backend)) {
@@ -73,16 +82,19 @@ function main(argv: string[]): number {
   return 0;
 }
 
-try {
-  process.exitCode = main(process.argv.slice(2));
-} catch (error) {
-  if (error instanceof TraceHeaderError) {
-    console.log(JSON.stringify({ error: error.toJSON() }, null, 2));
-    process.exitCode = 2;
-  } else if (error instanceof UsageError || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
-    console.error(`${(error as Error).message}\n${USAGE}`);
-    process.exitCode = 1;
-  } else {
-    throw error;
-  }
-}
+main(process.argv.slice(2)).then(
+  (status) => {
+    process.exitCode = status;
+  },
+  (error) => {
+    if (error instanceof TraceHeaderError) {
+      console.log(JSON.stringify({ error: error.toJSON() }, null, 2));
+      process.exitCode = 2;
+    } else if (error instanceof UsageError || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
+      console.error(`${(error as Error).message}\n${USAGE}`);
+      process.exitCode = 1;
+    } else {
+      throw error;
+    }
+  },
+);
