@@ -154,7 +154,7 @@ export function resourceHash(resource: string, options?: Options): string {
 }
 
 export interface LoopGuardOptions extends Options {
-  /** A count above this is a loop (default 16: the 17th entry is a loop, as AWS Lambda does). */
+  /** A count above this is a loop (default 16: the 17th entry is a loop, as AWS Lambda does); 0..2^32-2. */
   threshold?: number;
   /** Most entries kept in the loop field (default 8); the lowest counts are evicted first. */
   maxEntries?: number;
@@ -199,7 +199,8 @@ export class LoopGuard {
     if (resource.length === 0) throw new TraceHeaderError(E_INVALID_VALUE, 0, 'resource must not be empty');
     this.#backend = backendFor(options);
     this.#options = resolve(options);
-    this.threshold = integerIn(options.threshold, DEFAULT_THRESHOLD, 0, 0xffffffff, 'threshold');
+    // At most 2^32-2: counts saturate at maxCount (at most 2^32-1), which must be above it.
+    this.threshold = integerIn(options.threshold, DEFAULT_THRESHOLD, 0, 0xfffffffe, 'threshold');
     this.maxEntries = integerIn(options.maxEntries, DEFAULT_MAX_ENTRIES, 1, 1024, 'maxEntries');
     this.maxCount = integerIn(options.maxCount, 0xffffffff, this.threshold + 1, 0xffffffff, 'maxCount');
     this.#counter = { threshold: this.threshold, maxEntries: this.maxEntries, maxCount: this.maxCount };

@@ -448,10 +448,20 @@ function hexValue(text: string, start: number): number {
   return parseInt(text.slice(start, start + 8), 16) >>> 0;
 }
 
-/** End of the field that a new field is inserted after: its value, or its key if it has no `=`. */
-function lastFieldEnd(record: Uint32Array): number {
-  const at = FIELDS_BASE + 4 * (record[S_FIELD_COUNT] - 1);
-  return record[at + 2] === NONE ? record[at + 1] : record[at + 3];
+/**
+ * Where a new field goes: after the last field (its value, or its key if it has no `=`), or -1
+ * (too_many_fields at that offset) when the header already has `maxFields` fields: the next
+ * parse would refuse the rewritten header.
+ */
+function appendAt(record: Uint32Array, options: ResolvedOptions): number {
+  const fieldCount = record[S_FIELD_COUNT];
+  const at = FIELDS_BASE + 4 * (fieldCount - 1);
+  const end = record[at + 2] === NONE ? record[at + 1] : record[at + 3];
+  if (fieldCount >= options.maxFields) {
+    fail(record, E_TOO_MANY_FIELDS, end);
+    return -1;
+  }
+  return end;
 }
 
 function splice(
@@ -480,6 +490,10 @@ function splice(
  * more than `threshold` is a loop. At most `maxEntries` entries are kept: when one more is
  * needed, the other resources' entries with the lowest counts go first (the earliest first
  * among equal counts), so a long-running loop's entries are the last to be evicted.
+ *
+ * The result stays within the limits: too_long (offset maxLength) if it would be longer than
+ * maxLength, too_many_fields (offset: where it would go) if the loop field must be added to a
+ * header that already has maxFields fields.
  *
  * Returns the text to insert at [S_SPLICE_START, S_SPLICE_END) of the header, or null on error.
  */
@@ -552,8 +566,8 @@ export function enterInto(
     const at = FIELDS_BASE + 4 * loopField;
     insert = splice(header, record, options, record[at + 2], record[at + 3], value);
   } else {
-    const end = lastFieldEnd(record);
-    insert = splice(header, record, options, end, end, `;${options.loopKey}=${value}`);
+    const end = appendAt(record, options);
+    insert = end < 0 ? null : splice(header, record, options, end, end, `;${options.loopKey}=${value}`);
   }
   if (insert === null) return null;
   record[S_COUNT] = count;
@@ -583,7 +597,8 @@ export function checkKeyValue(key: string, value: string): [number, number] | nu
 /**
  * Set the value of `key` (the last field with that key, matched case-insensitively), or append
  * `;key=value` after the last field. Every other byte stays where it was. AWS's `Lineage` may
- * not be set. Returns the text to insert at [S_SPLICE_START, S_SPLICE_END), or null on error.
+ * not be set; the result stays within the limits, as in `enterInto`. Returns the text to insert
+ * at [S_SPLICE_START, S_SPLICE_END), or null on error.
  */
 export function setFieldInto(
   header: string,
@@ -604,8 +619,8 @@ export function setFieldInto(
       return splice(header, record, options, record[at + 2], record[at + 3], value);
     }
   }
-  const end = lastFieldEnd(record);
-  return splice(header, record, options, end, end, `;${key}=${value}`);
+  const end = appendAt(record, options);
+  return end < 0 ? null : splice(header, record, options, end, end, `;${key}=${value}`);
 }
 
 /** Apply a successful enter/set record to the header. */

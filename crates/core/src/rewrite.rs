@@ -116,9 +116,14 @@ pub struct Entered {
 /// loop field's new value (or `;Key=value` if the header had none) into `output`.
 ///
 /// Malformed entries are dropped; duplicates of this resource's entry merge into the first,
-/// keeping the highest count. The count goes up by one and saturates at `max_count`. When more than `max_entries` would remain, the other resources'
-/// entries with the lowest counts are evicted (the earliest first among equal counts), so a
-/// running loop's entries are the last to go. Entries are otherwise copied byte for byte.
+/// keeping the highest count. The count goes up by one and saturates at `max_count`. When more
+/// than `max_entries` would remain, the other resources' entries with the lowest counts are
+/// evicted (the earliest first among equal counts), so a running loop's entries are the last to
+/// go. Entries are otherwise copied byte for byte.
+///
+/// Errors: the header's own ([`TraceHeader::parse`]); `InvalidOption`; `TooLong` (offset
+/// `max_length`) when the result would exceed `max_length`; `TooManyFields` (offset: where the
+/// field would go) when the loop field must be added to a header that has `max_fields` fields.
 pub fn enter(
     input: &[u8],
     options: &Options<'_>,
@@ -133,6 +138,9 @@ pub fn enter(
     }
     let header = TraceHeader::parse(input, options)?;
     let loop_field = header.accessor(Accessor::Loop);
+    if loop_field.is_none() {
+        append_at(&header, options)?;
+    }
     let value = loop_field.map_or(&b""[..], |(_, start, end)| &input[start..end]);
     let entries = || Entries::new(value).filter_map(Result::ok).enumerate();
     let is_own = |entry: &Entry<'_>| entry.hash_value() == hash;
@@ -213,6 +221,16 @@ pub fn enter(
     Ok(Entered { count, is_loop: count > threshold, splice, evicted: evict, dropped })
 }
 
+/// Where a new field goes: after the last one, if one more field stays within `max_fields`
+/// (else the rewritten header would be refused by the next parse: `TooManyFields` there).
+fn append_at(header: &TraceHeader<'_>, options: &Options<'_>) -> Result<usize, Error> {
+    let at = header.last_field_end();
+    if header.field_count() >= options.max_fields as usize {
+        return Err(Error::new(ErrorCode::TooManyFields, at));
+    }
+    Ok(at)
+}
+
 fn first_invalid(bytes: &[u8], allowed: fn(u8) -> bool) -> Option<usize> {
     if bytes.is_empty() {
         return Some(0);
@@ -236,7 +254,8 @@ pub fn check_key_value(key: &[u8], value: &[u8]) -> Result<(), Error> {
 
 /// Set the value of `key` (its last field with `=`, matched case-insensitively), or append
 /// `;key=value` after the last field; the bytes to insert go into `output`. AWS's `Lineage`
-/// may not be set.
+/// may not be set. The result stays within the limits: `TooLong` or `TooManyFields` as in
+/// [`enter`].
 pub fn set_field(input: &[u8], options: &Options<'_>, key: &[u8], value: &[u8], output: &mut [u8]) -> Result<Splice, Error> {
     check_key_value(key, value)?;
     options.validate()?;
@@ -249,10 +268,11 @@ pub fn set_field(input: &[u8], options: &Options<'_>, key: &[u8], value: &[u8], 
     let (start, end) = match existing.and_then(|field| field.value) {
         Some(range) => range,
         None => {
+            let at = append_at(&header, options)?;
             out.push(b";");
             out.push(key);
             out.push(b"=");
-            (header.last_field_end(), header.last_field_end())
+            (at, at)
         }
     };
     out.push(value);
