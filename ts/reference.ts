@@ -533,6 +533,16 @@ export function enterInto(
   const count = own < 0 ? 1 : Math.min(ownCount + 1, maxCount);
   const evict = Math.max(0, otherCount - (maxEntries - 1));
 
+  // The other resources' entries with the lowest (count, position) are evicted, `evict` of them
+  // (sorted once: a rank per entry would be quadratic in the header's length).
+  const evicted = evict > 0 ? new Uint8Array(total) : null;
+  if (evicted !== null) {
+    const others: number[] = [];
+    for (let i = 0; i < total; i++) if (hexValue(header, record[base + 2 * i]) !== hash) others.push(i);
+    others.sort((a, b) => record[base + 2 * a + 1] - record[base + 2 * b + 1] || a - b);
+    for (let k = 0; k < evict; k++) evicted[others[k]] = 1;
+  }
+
   const ownEntry = `${hashHex(hash)}:${count}`;
   let value = '';
   const append = (entry: string): void => {
@@ -540,21 +550,11 @@ export function enterInto(
   };
   for (let i = 0; i < total; i++) {
     const hashStart = record[base + 2 * i];
-    const entryCount = record[base + 2 * i + 1];
     if (hexValue(header, hashStart) === hash) {
       if (i === own) append(ownEntry);
       continue;
     }
-    if (evict > 0) {
-      // Rank among the other resources' entries by (count, position): the lowest go first.
-      let rank = 0;
-      for (let j = 0; j < total; j++) {
-        if (j === i || hexValue(header, record[base + 2 * j]) === hash) continue;
-        const other = record[base + 2 * j + 1];
-        if (other < entryCount || (other === entryCount && j < i)) rank++;
-      }
-      if (rank < evict) continue;
-    }
+    if (evicted !== null && evicted[i] === 1) continue;
     let entryEnd = hashStart + 9;
     while (entryEnd < header.length && isDigit(header.charCodeAt(entryEnd))) entryEnd++;
     append(header.slice(hashStart, entryEnd));

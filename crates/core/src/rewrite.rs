@@ -166,6 +166,8 @@ pub fn enter(
     }
     let count = if own.is_some() { own_count.saturating_add(1).min(max_count) } else { 1 };
     let evict = others.saturating_sub(max_entries - 1);
+    let cut = Eviction::of(value, hash, evict);
+    let mut at_cut = 0u32;
 
     let mut out = Output { buffer: output, length: 0 };
     if loop_field.is_none() {
@@ -190,16 +192,12 @@ pub fn enter(
             }
             continue;
         }
-        if evict > 0 {
-            // Rank among the other resources' entries by (count, position): the lowest go first.
-            let rank = entries()
-                .filter(|(other_index, other)| {
-                    *other_index != index
-                        && !is_own(other)
-                        && (other.count < entry.count || (other.count == entry.count && *other_index < index))
-                })
-                .count() as u32;
-            if rank < evict {
+        if evict > 0 && entry.count <= cut.count {
+            if entry.count < cut.count {
+                continue;
+            }
+            at_cut += 1;
+            if at_cut <= cut.at_count {
                 continue;
             }
         }
@@ -219,6 +217,39 @@ pub fn enter(
     };
     let splice = out.finish(input, start, end, options.max_length)?;
     Ok(Entered { count, is_loop: count > threshold, splice, evicted: evict, dropped })
+}
+
+/// Which of the other resources' entries go when `evict` of them must: the `evict` lowest by
+/// (count, position). That is every entry with a count below `count`, and the first `at_count`
+/// entries with exactly `count`.
+struct Eviction {
+    count: u32,
+    at_count: u32,
+}
+
+impl Eviction {
+    /// Found without allocating and in linear time: `count` is the smallest count `c` such that
+    /// at least `evict` other entries have a count of at most `c`, found by a binary search over
+    /// the counts present (at most 32 passes over the loop field, whatever its length). A rank
+    /// per entry would cost a pass per entry: quadratic in the header's length.
+    fn of(value: &[u8], hash: u32, evict: u32) -> Eviction {
+        if evict == 0 {
+            return Eviction { count: 0, at_count: 0 };
+        }
+        let others = || Entries::new(value).filter_map(Result::ok).filter(|entry| entry.hash_value() != hash).map(|entry| entry.count);
+        let at_most = |count: u32| others().filter(|&other| other <= count).count() as u32;
+        let (mut low, mut high) = others().fold((u32::MAX, 0), |(low, high), count| (low.min(count), high.max(count)));
+        while low < high {
+            let middle = low + (high - low) / 2;
+            if at_most(middle) >= evict {
+                high = middle;
+            } else {
+                low = middle + 1;
+            }
+        }
+        let below = if low == 0 { 0 } else { at_most(low - 1) };
+        Eviction { count: low, at_count: evict - below }
+    }
 }
 
 /// Where a new field goes: after the last one, if one more field stays within `max_fields`

@@ -168,3 +168,25 @@ fn threshold() {
     let past = EnterOptions { threshold: u32::MAX, ..EnterOptions::default() };
     assert_eq!(enter_orders(ROOT, &defaults(), past).map(|r| r.0), Err((ErrorCode::InvalidOption, 0)));
 }
+
+/// The eviction on a loop field full of entries, many with equal counts, against the rank
+/// definition written out (the core finds the same entries by a binary search over counts: the
+/// rank per entry it replaced was quadratic in the header's length).
+#[test]
+fn max_entries_evicts_the_lowest_on_a_full_header() {
+    let wide = Options { max_length: 1 << 16, ..defaults() };
+    let counts: Vec<u32> = (0..2000u32).map(|i| [0, u32::MAX - 4, 7, 3, 7, 1][i as usize % 6] + i % 5).collect();
+    let entries: Vec<String> = counts.iter().enumerate().map(|(i, count)| format!("{:08x}:{count}", i + 1)).collect();
+    let input = format!("{ROOT};LoopGuard={}", entries.join("|"));
+    let rank: Vec<usize> = (0..counts.len())
+        .map(|i| (0..counts.len()).filter(|&j| counts[j] < counts[i] || (counts[j] == counts[i] && j < i)).count())
+        .collect();
+    for max_entries in [1, 2, 8, 100, MAX_MAX_ENTRIES] {
+        let counter = EnterOptions { max_entries, ..EnterOptions::default() };
+        let evict = counts.len() - (max_entries as usize - 1);
+        let kept: Vec<&str> = (0..counts.len()).filter(|&i| rank[i] >= evict).map(|i| &entries[i][..]).collect();
+        let expected = [kept, vec![&format!("{:08x}:1", own())[..]]].concat().join("|");
+        let result = enter_orders(&input, &wide, counter);
+        assert_eq!(result.map(|r| (r.2 as usize, r.3)), Ok((evict, format!("{ROOT};LoopGuard={expected}"))), "{max_entries}");
+    }
+}
