@@ -314,8 +314,11 @@ export function parseInto(header: string, options: ResolvedOptions, record: Uint
       inEmptyRun = false;
       if (fieldCount === maxFields) return fail(record, E_TOO_MANY_FIELDS, start);
       const at = FIELDS_BASE + 4 * fieldCount;
-      let equals = header.indexOf('=', start);
-      if (equals >= end) equals = -1;
+      // Search this field only: indexOf would scan to the end of the header for every field
+      // without `=`, quadratic in the header's length.
+      let equals = start;
+      while (equals < end && header.charCodeAt(equals) !== EQUALS) equals++;
+      if (equals === end) equals = -1;
       let whitespaceAt = start > segmentStart ? segmentStart : -1;
       if (equals < 0) {
         if (whitespaceAt < 0 && end < segmentEnd) whitespaceAt = end;
