@@ -101,6 +101,7 @@ fn max_fields_rewrites() {
 }
 
 #[test]
+#[cfg_attr(miri, ignore = "thousands of fields or entries: hours under Miri")]
 fn max_fields_option() {
     let wide = Options { max_fields: MAX_MAX_FIELDS, max_length: 1 << 16, ..defaults() };
     assert_eq!(wide.validate(), Ok(()));
@@ -121,6 +122,7 @@ fn max_entries_evicts() {
 }
 
 #[test]
+#[cfg_attr(miri, ignore = "thousands of fields or entries: hours under Miri")]
 fn max_entries_option() {
     let wide = Options { max_length: 1 << 16, ..defaults() };
     let counter = EnterOptions { max_entries: MAX_MAX_ENTRIES, ..EnterOptions::default() };
@@ -173,6 +175,7 @@ fn threshold() {
 /// definition written out (the core finds the same entries by a binary search over counts: the
 /// rank per entry it replaced was quadratic in the header's length).
 #[test]
+#[cfg_attr(miri, ignore = "thousands of fields or entries: hours under Miri")]
 fn max_entries_evicts_the_lowest_on_a_full_header() {
     let wide = Options { max_length: 1 << 16, ..defaults() };
     let counts: Vec<u32> = (0..2000u32).map(|i| [0, u32::MAX - 4, 7, 3, 7, 1][i as usize % 6] + i % 5).collect();
