@@ -9,6 +9,7 @@
 #      it into Debian's sysroot (/usr/lib/rustlib/wasm32-unknown-unknown/lib)
 #   3. `rustup toolchain link debian-web /usr`
 #   4. `cargo install` wasm-pack and wasm-bindgen-cli (pinned versions)
+#   5. `cargo install` cargo-fuzz (pinned), when a nightly toolchain exists
 #
 # Idempotent: every step is skipped when its result is already present; the
 # fast path (nothing to do) takes about a second.
@@ -21,6 +22,7 @@ set -euo pipefail
 
 WASM_PACK_VERSION=0.15.1
 WASM_BINDGEN_VERSION=0.2.130 # must equal the `wasm-bindgen = "=..."` pin in crates/wasm
+CARGO_FUZZ_VERSION=0.13.2
 TOOLCHAIN_NAME=debian-web
 DEB_SYSROOT=/usr
 WASM_TARGET=wasm32-unknown-unknown
@@ -174,7 +176,14 @@ cargo_install() { # crate version binary
 cargo_install wasm-pack "$WASM_PACK_VERSION" wasm-pack
 cargo_install wasm-bindgen-cli "$WASM_BINDGEN_VERSION" wasm-bindgen
 
-# ----------------------------------------------------------------- 5. summary
+# ------------------------------------------------- 5. cargo-fuzz (with a nightly only)
+# For scripts/fuzz.sh and the CI fuzz smoke (scripts/test.sh): about 3 minutes once, then
+# skipped. Without a nightly toolchain cargo-fuzz could not run, so it is not installed.
+if rustup toolchain list | grep -q '^nightly'; then
+  cargo_install cargo-fuzz "$CARGO_FUZZ_VERSION" cargo-fuzz
+fi
+
+# ----------------------------------------------------------------- 6. summary
 if ((${#did[@]})); then
   for d in "${did[@]}"; do say "done: $d"; done
 fi

@@ -11,3 +11,12 @@ for backend in native wasm js; do
   echo "== vitest, TRACE_LINEAGE_BACKEND=$backend"
   TRACE_LINEAGE_BACKEND=$backend npx vitest run
 done
+
+# CI: a fuzz smoke of each cargo-fuzz target (fuzz/), when cargo-fuzz and a nightly exist.
+if [[ "${CI:-}" == true ]]; then
+  if command -v cargo-fuzz >/dev/null && rustup toolchain list 2>/dev/null | grep -q '^nightly'; then
+    bash scripts/fuzz.sh "${FUZZ_SMOKE_SECONDS:-60}"
+  else
+    echo "== fuzz smoke skipped: needs cargo-fuzz and a nightly toolchain (see README, Security)"
+  fi
+fi

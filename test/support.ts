@@ -45,6 +45,9 @@ export function error(fn: () => unknown): { code: number; name: string; offset: 
 /** Runs per property: at least 10,000 in CI. */
 export const runs = (local: number): number => (process.env.CI === 'true' ? Math.max(10_000, local) : local);
 
+/** A property's time budget in milliseconds: small locally, larger in CI. */
+export const budget = (localMs: number, ciMs: number): number => (process.env.CI === 'true' ? ciMs : localMs);
+
 /** The meaningful part of a parse record, as a plain array (unused slots left out). */
 export function meaningful(record: Uint32Array): number[] {
   if (record[S_STATUS] !== 0) return [record[S_STATUS], record[S_OFFSET]];

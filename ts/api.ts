@@ -14,8 +14,10 @@ import {
   S_IS_LOOP,
   S_OFFSET,
   S_STATUS,
+  SPLICE_RECORD_LENGTH,
   decodeLineage,
   decodeParse,
+  recordCapacity,
   type LineageAccessor,
   type ParseOptions,
   type ParsedTraceHeader,
@@ -26,6 +28,9 @@ import {
   formatHeader as formatReference,
   hashHex,
   percentEncodeEnv,
+  resourceHash as referenceHash,
+  setFieldInto,
+  validateLineageInto,
   type HeaderParts,
 } from './reference.js';
 
@@ -100,6 +105,20 @@ function requireString(value: unknown, name: string): string {
   return value;
 }
 
+/**
+ * Arguments that `maxLength` does not bound (a bare Lineage value, a resource id, a setter's key
+ * and value) are answered by the reference, in memory of their own, when they are longer than
+ * this (or, for a setter, than `maxLength`: such a rewrite can only fail). The native and WASM
+ * backends copy their input into grow-only buffers, and a WASM instance's memory never shrinks:
+ * one huge argument would keep them huge for the life of the process. The answer is the same:
+ * the reference is the spec every backend is held to.
+ */
+const LARGE_ARGUMENT = 1 << 16;
+
+/** A record for one call of the reference, freed with it. */
+const oneOffRecord = (length: number, maxFields: number): Uint32Array =>
+  new Uint32Array(Math.max(recordCapacity(length, maxFields), SPLICE_RECORD_LENGTH));
+
 function check(record: Uint32Array): void {
   if (record[S_STATUS] !== E_OK) throw new TraceHeaderError(record[S_STATUS], record[S_OFFSET]);
 }
@@ -124,7 +143,14 @@ export function parse(header: string, options?: Options): ParsedTraceHeader {
 /** Validate a bare `Lineage` value (V1 entries, V2 triple, or opaque). */
 export function validateLineage(value: string, options?: Options): LineageAccessor {
   requireString(value, 'value');
-  const record = backendFor(options).validateLineage(value);
+  const backend = backendFor(options);
+  let record: Uint32Array;
+  if (value.length > LARGE_ARGUMENT) {
+    record = oneOffRecord(value.length, 0);
+    validateLineageInto(value, record);
+  } else {
+    record = backend.validateLineage(value);
+  }
   return decodeLineage(value, record, value);
 }
 
@@ -136,7 +162,16 @@ export function validateLineage(value: string, options?: Options): LineageAccess
 export function setField(header: string, key: string, value: string, options?: Options): string {
   requireString(header, 'header');
   const backend = backendFor(options);
-  const record = backend.setField(header, requireString(key, 'key'), requireString(value, 'value'), resolve(options));
+  requireString(key, 'key');
+  requireString(value, 'value');
+  const resolved = resolve(options);
+  if (key.length + value.length > resolved.maxLength) {
+    const record = oneOffRecord(Math.min(header.length, resolved.maxLength + 1), resolved.maxFields);
+    const insert = setFieldInto(header, key, value, resolved, record);
+    check(record);
+    return applySplice(header, record, insert ?? '');
+  }
+  const record = backend.setField(header, key, value, resolved);
   check(record);
   return applySplice(header, record, backend.inserted());
 }
@@ -150,11 +185,15 @@ export function formatHeader(parts: HeaderParts): string {
 
 /** FNV-1a 32-bit hash of a resource id (function ARN, queue URL, ...), as 8 lowercase hex. */
 export function resourceHash(resource: string, options?: Options): string {
-  return hashHex(backendFor(options).resourceHash(requireString(resource, 'resource')));
+  return hashHex(hashOf(requireString(resource, 'resource'), backendFor(options)));
+}
+
+function hashOf(resource: string, backend: Backend): number {
+  return resource.length > LARGE_ARGUMENT ? referenceHash(resource) : backend.resourceHash(resource);
 }
 
 export interface LoopGuardOptions extends Options {
-  /** A count above this is a loop (default 16: the 17th entry is a loop, as AWS Lambda does). */
+  /** A count above this is a loop (default 16: the 17th entry is a loop, as AWS Lambda does); 0..2^32-2. */
   threshold?: number;
   /** Most entries kept in the loop field (default 8); the lowest counts are evicted first. */
   maxEntries?: number;
@@ -199,12 +238,13 @@ export class LoopGuard {
     if (resource.length === 0) throw new TraceHeaderError(E_INVALID_VALUE, 0, 'resource must not be empty');
     this.#backend = backendFor(options);
     this.#options = resolve(options);
-    this.threshold = integerIn(options.threshold, DEFAULT_THRESHOLD, 0, 0xffffffff, 'threshold');
+    // At most 2^32-2: counts saturate at maxCount (at most 2^32-1), which must be above it.
+    this.threshold = integerIn(options.threshold, DEFAULT_THRESHOLD, 0, 0xfffffffe, 'threshold');
     this.maxEntries = integerIn(options.maxEntries, DEFAULT_MAX_ENTRIES, 1, 1024, 'maxEntries');
     this.maxCount = integerIn(options.maxCount, 0xffffffff, this.threshold + 1, 0xffffffff, 'maxCount');
     this.#counter = { threshold: this.threshold, maxEntries: this.maxEntries, maxCount: this.maxCount };
     this.resource = resource;
-    this.#hash = this.#backend.resourceHash(resource);
+    this.#hash = hashOf(resource, this.#backend);
     this.resourceHash = hashHex(this.#hash);
   }
 

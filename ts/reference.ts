@@ -314,8 +314,11 @@ export function parseInto(header: string, options: ResolvedOptions, record: Uint
       inEmptyRun = false;
       if (fieldCount === maxFields) return fail(record, E_TOO_MANY_FIELDS, start);
       const at = FIELDS_BASE + 4 * fieldCount;
-      let equals = header.indexOf('=', start);
-      if (equals >= end) equals = -1;
+      // Search this field only: indexOf would scan to the end of the header for every field
+      // without `=`, quadratic in the header's length.
+      let equals = start;
+      while (equals < end && header.charCodeAt(equals) !== EQUALS) equals++;
+      if (equals === end) equals = -1;
       let whitespaceAt = start > segmentStart ? segmentStart : -1;
       if (equals < 0) {
         if (whitespaceAt < 0 && end < segmentEnd) whitespaceAt = end;
@@ -448,10 +451,20 @@ function hexValue(text: string, start: number): number {
   return parseInt(text.slice(start, start + 8), 16) >>> 0;
 }
 
-/** End of the field that a new field is inserted after: its value, or its key if it has no `=`. */
-function lastFieldEnd(record: Uint32Array): number {
-  const at = FIELDS_BASE + 4 * (record[S_FIELD_COUNT] - 1);
-  return record[at + 2] === NONE ? record[at + 1] : record[at + 3];
+/**
+ * Where a new field goes: after the last field (its value, or its key if it has no `=`), or -1
+ * (too_many_fields at that offset) when the header already has `maxFields` fields: the next
+ * parse would refuse the rewritten header.
+ */
+function appendAt(record: Uint32Array, options: ResolvedOptions): number {
+  const fieldCount = record[S_FIELD_COUNT];
+  const at = FIELDS_BASE + 4 * (fieldCount - 1);
+  const end = record[at + 2] === NONE ? record[at + 1] : record[at + 3];
+  if (fieldCount >= options.maxFields) {
+    fail(record, E_TOO_MANY_FIELDS, end);
+    return -1;
+  }
+  return end;
 }
 
 function splice(
@@ -480,6 +493,10 @@ function splice(
  * more than `threshold` is a loop. At most `maxEntries` entries are kept: when one more is
  * needed, the other resources' entries with the lowest counts go first (the earliest first
  * among equal counts), so a long-running loop's entries are the last to be evicted.
+ *
+ * The result stays within the limits: too_long (offset maxLength) if it would be longer than
+ * maxLength, too_many_fields (offset: where it would go) if the loop field must be added to a
+ * header that already has maxFields fields.
  *
  * Returns the text to insert at [S_SPLICE_START, S_SPLICE_END) of the header, or null on error.
  */
@@ -519,6 +536,16 @@ export function enterInto(
   const count = own < 0 ? 1 : Math.min(ownCount + 1, maxCount);
   const evict = Math.max(0, otherCount - (maxEntries - 1));
 
+  // The other resources' entries with the lowest (count, position) are evicted, `evict` of them
+  // (sorted once: a rank per entry would be quadratic in the header's length).
+  const evicted = evict > 0 ? new Uint8Array(total) : null;
+  if (evicted !== null) {
+    const others: number[] = [];
+    for (let i = 0; i < total; i++) if (hexValue(header, record[base + 2 * i]) !== hash) others.push(i);
+    others.sort((a, b) => record[base + 2 * a + 1] - record[base + 2 * b + 1] || a - b);
+    for (let k = 0; k < evict; k++) evicted[others[k]] = 1;
+  }
+
   const ownEntry = `${hashHex(hash)}:${count}`;
   let value = '';
   const append = (entry: string): void => {
@@ -526,21 +553,11 @@ export function enterInto(
   };
   for (let i = 0; i < total; i++) {
     const hashStart = record[base + 2 * i];
-    const entryCount = record[base + 2 * i + 1];
     if (hexValue(header, hashStart) === hash) {
       if (i === own) append(ownEntry);
       continue;
     }
-    if (evict > 0) {
-      // Rank among the other resources' entries by (count, position): the lowest go first.
-      let rank = 0;
-      for (let j = 0; j < total; j++) {
-        if (j === i || hexValue(header, record[base + 2 * j]) === hash) continue;
-        const other = record[base + 2 * j + 1];
-        if (other < entryCount || (other === entryCount && j < i)) rank++;
-      }
-      if (rank < evict) continue;
-    }
+    if (evicted !== null && evicted[i] === 1) continue;
     let entryEnd = hashStart + 9;
     while (entryEnd < header.length && isDigit(header.charCodeAt(entryEnd))) entryEnd++;
     append(header.slice(hashStart, entryEnd));
@@ -552,8 +569,8 @@ export function enterInto(
     const at = FIELDS_BASE + 4 * loopField;
     insert = splice(header, record, options, record[at + 2], record[at + 3], value);
   } else {
-    const end = lastFieldEnd(record);
-    insert = splice(header, record, options, end, end, `;${options.loopKey}=${value}`);
+    const end = appendAt(record, options);
+    insert = end < 0 ? null : splice(header, record, options, end, end, `;${options.loopKey}=${value}`);
   }
   if (insert === null) return null;
   record[S_COUNT] = count;
@@ -583,7 +600,8 @@ export function checkKeyValue(key: string, value: string): [number, number] | nu
 /**
  * Set the value of `key` (the last field with that key, matched case-insensitively), or append
  * `;key=value` after the last field. Every other byte stays where it was. AWS's `Lineage` may
- * not be set. Returns the text to insert at [S_SPLICE_START, S_SPLICE_END), or null on error.
+ * not be set; the result stays within the limits, as in `enterInto`. Returns the text to insert
+ * at [S_SPLICE_START, S_SPLICE_END), or null on error.
  */
 export function setFieldInto(
   header: string,
@@ -604,8 +622,8 @@ export function setFieldInto(
       return splice(header, record, options, record[at + 2], record[at + 3], value);
     }
   }
-  const end = lastFieldEnd(record);
-  return splice(header, record, options, end, end, `;${key}=${value}`);
+  const end = appendAt(record, options);
+  return end < 0 ? null : splice(header, record, options, end, end, `;${key}=${value}`);
 }
 
 /** Apply a successful enter/set record to the header. */

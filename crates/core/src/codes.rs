@@ -13,7 +13,8 @@ pub enum ErrorCode {
     TooLong = 2,
     /// A byte outside visible ASCII, space and tab (CR/LF injection, non-ASCII). Offset = that byte.
     InvalidByte = 3,
-    /// More fields than the configured limit. Offset = start of the first field too many.
+    /// More fields than the configured limit. Offset = start of the first field too many; for a
+    /// rewrite that would append a field to a header already at the limit, where it would go.
     TooManyFields = 4,
     /// A key given to a setter or builder is not a token, or may not be set (`Lineage`).
     InvalidKey = 5,

@@ -116,9 +116,14 @@ pub struct Entered {
 /// loop field's new value (or `;Key=value` if the header had none) into `output`.
 ///
 /// Malformed entries are dropped; duplicates of this resource's entry merge into the first,
-/// keeping the highest count. The count goes up by one and saturates at `max_count`. When more than `max_entries` would remain, the other resources'
-/// entries with the lowest counts are evicted (the earliest first among equal counts), so a
-/// running loop's entries are the last to go. Entries are otherwise copied byte for byte.
+/// keeping the highest count. The count goes up by one and saturates at `max_count`. When more
+/// than `max_entries` would remain, the other resources' entries with the lowest counts are
+/// evicted (the earliest first among equal counts), so a running loop's entries are the last to
+/// go. Entries are otherwise copied byte for byte.
+///
+/// Errors: the header's own ([`TraceHeader::parse`]); `InvalidOption`; `TooLong` (offset
+/// `max_length`) when the result would exceed `max_length`; `TooManyFields` (offset: where the
+/// field would go) when the loop field must be added to a header that has `max_fields` fields.
 pub fn enter(
     input: &[u8],
     options: &Options<'_>,
@@ -133,6 +138,9 @@ pub fn enter(
     }
     let header = TraceHeader::parse(input, options)?;
     let loop_field = header.accessor(Accessor::Loop);
+    if loop_field.is_none() {
+        append_at(&header, options)?;
+    }
     let value = loop_field.map_or(&b""[..], |(_, start, end)| &input[start..end]);
     let entries = || Entries::new(value).filter_map(Result::ok).enumerate();
     let is_own = |entry: &Entry<'_>| entry.hash_value() == hash;
@@ -158,6 +166,8 @@ pub fn enter(
     }
     let count = if own.is_some() { own_count.saturating_add(1).min(max_count) } else { 1 };
     let evict = others.saturating_sub(max_entries - 1);
+    let cut = Eviction::of(value, hash, evict);
+    let mut at_cut = 0u32;
 
     let mut out = Output { buffer: output, length: 0 };
     if loop_field.is_none() {
@@ -182,16 +192,12 @@ pub fn enter(
             }
             continue;
         }
-        if evict > 0 {
-            // Rank among the other resources' entries by (count, position): the lowest go first.
-            let rank = entries()
-                .filter(|(other_index, other)| {
-                    *other_index != index
-                        && !is_own(other)
-                        && (other.count < entry.count || (other.count == entry.count && *other_index < index))
-                })
-                .count() as u32;
-            if rank < evict {
+        if evict > 0 && entry.count <= cut.count {
+            if entry.count < cut.count {
+                continue;
+            }
+            at_cut += 1;
+            if at_cut <= cut.at_count {
                 continue;
             }
         }
@@ -211,6 +217,49 @@ pub fn enter(
     };
     let splice = out.finish(input, start, end, options.max_length)?;
     Ok(Entered { count, is_loop: count > threshold, splice, evicted: evict, dropped })
+}
+
+/// Which of the other resources' entries go when `evict` of them must: the `evict` lowest by
+/// (count, position). That is every entry with a count below `count`, and the first `at_count`
+/// entries with exactly `count`.
+struct Eviction {
+    count: u32,
+    at_count: u32,
+}
+
+impl Eviction {
+    /// Found without allocating and in linear time: `count` is the smallest count `c` such that
+    /// at least `evict` other entries have a count of at most `c`, found by a binary search over
+    /// the counts present (at most 32 passes over the loop field, whatever its length). A rank
+    /// per entry would cost a pass per entry: quadratic in the header's length.
+    fn of(value: &[u8], hash: u32, evict: u32) -> Eviction {
+        if evict == 0 {
+            return Eviction { count: 0, at_count: 0 };
+        }
+        let others = || Entries::new(value).filter_map(Result::ok).filter(|entry| entry.hash_value() != hash).map(|entry| entry.count);
+        let at_most = |count: u32| others().filter(|&other| other <= count).count() as u32;
+        let (mut low, mut high) = others().fold((u32::MAX, 0), |(low, high), count| (low.min(count), high.max(count)));
+        while low < high {
+            let middle = low + (high - low) / 2;
+            if at_most(middle) >= evict {
+                high = middle;
+            } else {
+                low = middle + 1;
+            }
+        }
+        let below = if low == 0 { 0 } else { at_most(low - 1) };
+        Eviction { count: low, at_count: evict - below }
+    }
+}
+
+/// Where a new field goes: after the last one, if one more field stays within `max_fields`
+/// (else the rewritten header would be refused by the next parse: `TooManyFields` there).
+fn append_at(header: &TraceHeader<'_>, options: &Options<'_>) -> Result<usize, Error> {
+    let at = header.last_field_end();
+    if header.field_count() >= options.max_fields as usize {
+        return Err(Error::new(ErrorCode::TooManyFields, at));
+    }
+    Ok(at)
 }
 
 fn first_invalid(bytes: &[u8], allowed: fn(u8) -> bool) -> Option<usize> {
@@ -236,7 +285,8 @@ pub fn check_key_value(key: &[u8], value: &[u8]) -> Result<(), Error> {
 
 /// Set the value of `key` (its last field with `=`, matched case-insensitively), or append
 /// `;key=value` after the last field; the bytes to insert go into `output`. AWS's `Lineage`
-/// may not be set.
+/// may not be set. The result stays within the limits: `TooLong` or `TooManyFields` as in
+/// [`enter`].
 pub fn set_field(input: &[u8], options: &Options<'_>, key: &[u8], value: &[u8], output: &mut [u8]) -> Result<Splice, Error> {
     check_key_value(key, value)?;
     options.validate()?;
@@ -249,10 +299,11 @@ pub fn set_field(input: &[u8], options: &Options<'_>, key: &[u8], value: &[u8], 
     let (start, end) = match existing.and_then(|field| field.value) {
         Some(range) => range,
         None => {
+            let at = append_at(&header, options)?;
             out.push(b";");
             out.push(key);
             out.push(b"=");
-            (header.last_field_end(), header.last_field_end())
+            (at, at)
         }
     };
     out.push(value);
