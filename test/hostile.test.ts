@@ -214,27 +214,6 @@ describe(`hostile input (${backend.name}): the reference's answer, no other erro
   });
 });
 
-/** The median time of `call` over `runs` runs, after as many to warm up, in nanoseconds. */
-function medianNs(call: () => unknown, runs = 15): number {
-  for (let i = 0; i < runs; i++) call();
-  const times: number[] = [];
-  for (let i = 0; i < runs; i++) {
-    const start = process.hrtime.bigint();
-    call();
-    times.push(Number(process.hrtime.bigint() - start));
-  }
-  return times.sort((a, b) => a - b)[runs >> 1];
-}
-
-/** Call and swallow the TraceHeaderError (the case measured is a rejection). */
-const rejected = (call: () => unknown) => (): void => {
-  try {
-    call();
-  } catch (error) {
-    if (!(error instanceof TraceHeaderError)) throw error;
-  }
-};
-
 /** `Root=…;LoopGuard=` full of other resources' entries, about `length` characters long. */
 function fullOfEntries(length: number): string {
   const head = 'Root=1-5759e988-bd862e3fe1be46a994272793;LoopGuard=';
@@ -244,38 +223,39 @@ function fullOfEntries(length: number): string {
 }
 
 describe(`hostile input (${backend.name}): bounded work`, () => {
-  it('a 16 MB header costs what one just past maxLength costs (it is never scanned whole)', () => {
-    const justPast = 'x'.repeat(8193);
+  // How long these take is measured in bench/resources.ts (`npm run bench:resources`), never
+  // asserted here; these tests pin down the behaviour that keeps the work bounded.
+  it('a 16 MB header is never scanned whole: a bad byte past maxLength does not change the answer', () => {
     const huge = 'x'.repeat(16 * MB);
+    const hugeWithBadByteLate = `${'x'.repeat(9000)}\n${'x'.repeat(16 * MB)}`;
     for (const call of [parse, (header: string) => setField(header, 'A', 'b'), (header: string) => new LoopGuard('orders').enter(header)]) {
       expect(error(() => call(huge))).toEqual({ code: 2, name: 'too_long', offset: 8192 });
-      // Scanning all of it would make the ratio about 2,000.
-      const ratio = medianNs(rejected(() => call(huge))) / medianNs(rejected(() => call(justPast)));
-      expect(ratio).toBeLessThan(20);
+      expect(error(() => call(hugeWithBadByteLate))).toEqual({ code: 2, name: 'too_long', offset: 8192 });
     }
   });
 
   // Found by bench/resources.ts: one 64 MB Lineage value or setField value grew the WASM memory
   // to 680 MB for good (and the native input buffer to 200 MB). Such arguments now go to the
-  // reference, in memory of their own.
-  it.runIf(backend.name === 'wasm')('a huge argument that maxLength does not bound leaves WASM memory as it was', () => {
-    const memory = (): number => wasmGlue.initSync(undefined as never).memory.buffer.byteLength;
-    const huge = 'v'.repeat(4 * MB);
-    const before = memory();
-    expect(validateLineage(huge).reason).toBe('unknown_format');
-    expect(error(() => setField('a=1', 'Foo', huge))).toEqual({ code: 2, name: 'too_long', offset: 8192 });
-    expect(error(() => setField('a=1', huge, '1'))).toEqual({ code: 2, name: 'too_long', offset: 8192 });
-    expect(new LoopGuard(huge).resourceHash).toBe(resourceHash(huge, REFERENCE));
-    expect(memory()).toBe(before);
-  });
+  // reference, in memory of their own. Only the WASM backend has a memory to observe.
+  if (backend.name === 'wasm') {
+    it('a huge argument that maxLength does not bound leaves WASM memory as it was', () => {
+      const memory = (): number => wasmGlue.initSync(undefined as never).memory.buffer.byteLength;
+      const huge = 'v'.repeat(4 * MB);
+      const before = memory();
+      expect(validateLineage(huge).reason).toBe('unknown_format');
+      expect(error(() => setField('a=1', 'Foo', huge))).toEqual({ code: 2, name: 'too_long', offset: 8192 });
+      expect(error(() => setField('a=1', huge, '1'))).toEqual({ code: 2, name: 'too_long', offset: 8192 });
+      expect(new LoopGuard(huge).resourceHash).toBe(resourceHash(huge, REFERENCE));
+      expect(memory()).toBe(before);
+    });
+  }
 
-  it('entering a header full of loop entries is linear in its length, not quadratic', () => {
+  it('a header full of loop entries: thousands evicted, the same answer as the reference', () => {
     const options = { maxLength: 1 << 16, maxEntries: 8 };
-    const guard = new LoopGuard('orders', options);
-    const small = fullOfEntries(8192);
-    const large = fullOfEntries(1 << 16); // 8 times as long: 8 times the work, not 64
-    expect(guard.enter(large).evicted).toBeGreaterThan(5000);
-    const ratio = medianNs(() => guard.enter(large), 7) / medianNs(() => guard.enter(small), 7);
-    expect(ratio).toBeLessThan(24);
+    const large = fullOfEntries(1 << 16);
+    const result = new LoopGuard('orders', options).enter(large);
+    expect(result.evicted).toBeGreaterThan(5000);
+    expect(parse(result.header, options).loop?.entries).toHaveLength(8);
+    expect(result).toEqual(new LoopGuard('orders', { ...options, ...REFERENCE }).enter(large));
   });
 });
