@@ -1,10 +1,11 @@
 //! Set a field: the result is the input with only the target field's value replaced (or one
 //! field appended), it parses, and setting the same value again changes nothing. Invalid keys
-//! and values are refused at the offset of their first bad byte.
+//! and values are refused at the offset of their first bad byte. Also: `format_header` from the
+//! header's parts builds exactly the naive `key=value;…`, or refuses the first bad part.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use trace_lineage_fuzz::{byte, check_set_field, naive_fields, options, split};
+use trace_lineage_fuzz::{byte, check_format_header, check_set_field, naive_fields, options, split};
 
 fuzz_target!(|data: &[u8]| {
     let (config, header) = split(data);
@@ -27,4 +28,7 @@ fuzz_target!(|data: &[u8]| {
     if let Some(out) = check_set_field(header, &options, &key, &value) {
         assert_eq!(check_set_field(&out, &options, &key, &value), Some(out), "setting it again changed the header");
     }
+    // Building a new header from this one's parts (bit 3 of config byte 3: Root, Parent and
+    // Sampled among the other fields too, which must be refused).
+    check_format_header(header, byte(config, 3) & 8 != 0);
 });

@@ -11,11 +11,11 @@
 use std::ops::Range;
 
 use trace_lineage_core::codes::{DiagnosticCode, ErrorCode};
-use trace_lineage_core::rewrite::{EnterOptions, MAX_MAX_ENTRIES};
+use trace_lineage_core::rewrite::{format_header, percent_encode_env, EnterOptions, HeaderParts, MAX_MAX_ENTRIES};
 use trace_lineage_core::validate::{self, Entries, LineageFormat};
 use trace_lineage_core::{
     apply, enter, record, set_field, Accessor, Error, Options, TraceHeader, DEFAULT_MAX_FIELDS,
-    DEFAULT_MAX_LENGTH, KNOWN_KEYS, MAX_MAX_FIELDS,
+    DEFAULT_MAX_LENGTH, KNOWN_KEYS, MAX_MAX_FIELDS, MAX_MAX_LENGTH,
 };
 
 /// Loop keys the targets choose from (the last one differs from the first only in case).
@@ -544,4 +544,93 @@ pub fn check_enter_again(out: &[u8], options: &Options<'_>, hash: u32, counter: 
         assert!(entered.count >= previous, "the count went down");
         assert_eq!(entered.dropped, 0);
     }
+}
+
+/// Whether a setter or `format_header` may write these bytes as a value.
+fn naive_value_ok(value: &[u8]) -> bool {
+    !value.is_empty() && value.iter().all(|&b| b.is_ascii_graphic() && b != b';')
+}
+
+/// Build a header with `format_header` from parts taken from `header` (its typed values as
+/// written, and its other fields; with `all_fields`, Root/Parent/Sampled among the fields too,
+/// which must be refused) and check it against the naive build: `Root;Parent;Sampled` first,
+/// then the fields, `key=value` joined by `;`; or the first invalid part, at its offset.
+pub fn check_format_header(header: &[u8], all_fields: bool) {
+    let fields = naive_fields(header);
+    let typed = [&b"Root"[..], b"Parent", b"Sampled"];
+    let value_of = |key: &[u8]| last_with_key(header, &fields, key).and_then(|i| fields[i].value.clone()).map(|v| &header[v]);
+    let [root, parent, sampled] = typed.map(value_of);
+    let others: Vec<(&[u8], &[u8])> = fields
+        .iter()
+        .filter_map(|f| Some((&header[f.key.clone()], &header[f.value.clone()?])))
+        .filter(|(key, _)| all_fields || !typed.iter().any(|t| key.eq_ignore_ascii_case(t)))
+        .collect();
+    let parts = HeaderParts { root, parent, sampled, fields: &others };
+    let mut out = vec![0u8; 2 * header.len() + 64];
+    let result = format_header(&parts, &mut out);
+
+    // The naive build, and the first part it must refuse.
+    let mut expected: Vec<u8> = Vec::new();
+    let mut refused: Option<(ErrorCode, usize)> = None;
+    let valid_typed = [
+        root.is_some_and(|v| validate::root(v).is_ok()),
+        parent.is_some_and(|v| v.len() == 16 && v.iter().all(u8::is_ascii_hexdigit)),
+        sampled.is_some_and(|v| matches!(v, b"0" | b"1" | b"?")),
+    ];
+    for ((key, value), valid) in typed.iter().zip([root, parent, sampled]).zip(valid_typed) {
+        let Some(value) = value else { continue };
+        let start = expected.len() + usize::from(!expected.is_empty()) + key.len() + 1;
+        if !naive_value_ok(value) || !valid {
+            let bad_byte = value.iter().position(|&b| !(b.is_ascii_graphic() && b != b';'));
+            refused = Some((ErrorCode::InvalidValue, start + if value.is_empty() { 0 } else { bad_byte.unwrap_or(0) }));
+            break;
+        }
+        expected.extend_from_slice(&[&b";"[..usize::from(!expected.is_empty())], key, b"=", value].concat());
+    }
+    for &(key, value) in &others {
+        if refused.is_some() {
+            break;
+        }
+        let key_start = expected.len() + usize::from(!expected.is_empty());
+        let bad_key = key.iter().position(|&b| !(b.is_ascii_graphic() && b != b';' && b != b'='));
+        if key.is_empty() || bad_key.is_some() {
+            refused = Some((ErrorCode::InvalidKey, key_start + bad_key.unwrap_or(0)));
+        } else if typed.iter().any(|t| key.eq_ignore_ascii_case(t)) {
+            refused = Some((ErrorCode::InvalidKey, key_start));
+        } else if !naive_value_ok(value) {
+            let bad_byte = value.iter().position(|&b| !(b.is_ascii_graphic() && b != b';')).unwrap_or(0);
+            refused = Some((ErrorCode::InvalidValue, key_start + key.len() + 1 + bad_byte));
+        } else {
+            expected.extend_from_slice(&[&b";"[..usize::from(!expected.is_empty())], key, b"=", value].concat());
+        }
+    }
+    if refused.is_none() && expected.is_empty() {
+        refused = Some((ErrorCode::Empty, 0));
+    }
+    match (result, refused) {
+        (Ok(length), None) => {
+            assert_eq!(&out[..length], &expected[..]);
+            let wide = Options { max_length: MAX_MAX_LENGTH, max_fields: MAX_MAX_FIELDS, loop_key: b"LoopGuard" };
+            let built = TraceHeader::parse(&out[..length], &wide).expect("a built header parses");
+            assert_eq!(built.diagnostics(wide.loop_key).filter(|d| d.code == DiagnosticCode::Whitespace).count(), 0);
+        }
+        (Err(error), Some(refused)) => assert_eq!((error.code, error.offset), refused),
+        (result, refused) => panic!("format_header {result:?}, expected {refused:?}"),
+    }
+}
+
+/// `percent_encode_env` encodes exactly the control and non-ASCII bytes, as `%XX` upper-case.
+pub fn check_percent_encoding(value: &[u8]) {
+    let mut out = vec![0u8; 3 * value.len()];
+    let length = percent_encode_env(value, &mut out).expect("3 bytes a byte are enough");
+    let mut expected = Vec::with_capacity(3 * value.len());
+    for &b in value {
+        if (0x20..0x7f).contains(&b) {
+            expected.push(b);
+        } else {
+            expected.extend_from_slice(format!("%{b:02X}").as_bytes());
+        }
+    }
+    assert_eq!(&out[..length], &expected[..]);
+    assert!(out[..length].iter().all(|&b| is_header_byte(b) && b != b'\t'));
 }
