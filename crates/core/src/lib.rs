@@ -30,6 +30,7 @@ pub mod codes;
 mod header;
 pub mod record;
 pub mod rewrite;
+mod scan;
 pub mod validate;
 
 pub use codes::{DiagnosticCode, ErrorCode, Reason};

@@ -4,7 +4,7 @@
 //! when a field is read. The layout is documented once, in `ts/record.ts`; these constants
 //! mirror it and `test/codes.test.ts` checks both sides agree.
 
-use crate::codes::{reason_code, ErrorCode};
+use crate::codes::{reason_code, ErrorCode, Reason};
 use crate::header::{Accessor, Error, Field, Options, Sink, TraceHeader};
 use crate::rewrite::{self, EnterOptions, Splice};
 use crate::validate::{self, Entries, LineageFormat};
@@ -97,15 +97,23 @@ impl Sink for RecordSink<'_> {
     }
 }
 
-/// Write the well-formed entries of `value` (at `offset` in the input) from `base`; their number.
-fn write_entries(value: &[u8], offset: usize, record: &mut [u32], base: usize) -> u32 {
+/// Write the well-formed entries of `value` (at `offset` in the input) from `base`, in one
+/// pass: their number, and the reason code of the first malformed piece (0 when none).
+fn write_entries(value: &[u8], offset: usize, record: &mut [u32], base: usize) -> (u32, u32) {
     let mut count = 0;
-    for entry in Entries::new(value).filter_map(Result::ok) {
-        record[base + 2 * count] = (offset + entry.offset) as u32;
-        record[base + 2 * count + 1] = entry.count;
-        count += 1;
+    let mut first_reason = 0;
+    for piece in Entries::new(value) {
+        match piece {
+            Ok(entry) => {
+                record[base + 2 * count] = (offset + entry.offset) as u32;
+                record[base + 2 * count + 1] = entry.count;
+                count += 1;
+            }
+            Err(reason) if first_reason == 0 => first_reason = reason as u32,
+            Err(_) => {}
+        }
     }
-    count as u32
+    (count as u32, first_reason)
 }
 
 /// Classify and validate a Lineage value at `offset`, writing format, entries or V2 parts.
@@ -124,8 +132,9 @@ fn write_lineage(value: &[u8], offset: usize, record: &mut [u32], base: usize) -
             Err(reason) => reason as u32,
         },
         LineageFormat::V1 => {
-            record[S_LINEAGE_ENTRIES] = write_entries(value, offset, record, base);
-            reason_code(validate::entries(value))
+            let (count, reason) = write_entries(value, offset, record, base);
+            record[S_LINEAGE_ENTRIES] = count;
+            reason
         }
         LineageFormat::Opaque => reason_code(validate::lineage(value)),
     }
@@ -180,10 +189,13 @@ pub fn parse(input: &[u8], options: &Options<'_>, record: &mut [u32]) -> u32 {
         let value = &input[start..end];
         let loop_base = base + 2 * record[S_LINEAGE_ENTRIES] as usize;
         record[S_ACCESSORS + 2 * Accessor::Loop as usize] = index as u32;
-        record[S_ACCESSORS + 2 * Accessor::Loop as usize + 1] = reason_code(validate::loop_field(value));
-        if !value.is_empty() {
-            record[S_LOOP_ENTRIES] = write_entries(value, start, record, loop_base);
-        }
+        // An empty loop field is `empty`, with no entries (`validate::loop_field`).
+        let (count, reason) = match value {
+            [] => (0, Reason::Empty as u32),
+            _ => write_entries(value, start, record, loop_base),
+        };
+        record[S_ACCESSORS + 2 * Accessor::Loop as usize + 1] = reason;
+        record[S_LOOP_ENTRIES] = count;
     }
     record[S_STATUS] = 0;
     record[S_OFFSET] = 0;
