@@ -42,16 +42,30 @@ export const S_INPUT_LENGTH = 23;
 /** Fields: [keyStart, keyEnd, valueStart, valueEnd] each (value NONE when there is no `=`). */
 export const FIELDS_BASE = 24;
 
-// Enter / set results reuse the first slots.
-export const S_COUNT = 2;
-export const S_IS_LOOP = 3;
+// Set results reuse the first slots.
 export const S_SPLICE_START = 4;
 export const S_SPLICE_END = 5;
 export const S_INSERT_LENGTH = 6;
-export const S_EVICTED = 7;
-export const S_DROPPED = 8;
-/** Slots an enter/set record needs. */
-export const SPLICE_RECORD_LENGTH = 9;
+/** Slots a set record needs. */
+export const SPLICE_RECORD_LENGTH = 7;
+
+/**
+ * Enter results, per header of a batch (a single `enter` is a batch of one), `BATCH_SLOTS`
+ * each: status and error offset, count, 1 when a loop, entries evicted, pieces dropped, and
+ * where its outgoing header ends in the batch's output (it starts where the previous one ended;
+ * a header with an error has an empty one).
+ */
+export const B_STATUS = 0;
+export const B_OFFSET = 1;
+export const B_COUNT = 2;
+export const B_IS_LOOP = 3;
+export const B_EVICTED = 4;
+export const B_DROPPED = 5;
+export const B_OUTPUT_END = 6;
+export const BATCH_SLOTS = 7;
+/** Output bytes an enter batch may need: each outgoing header is its input plus at most `;key=` and one `|<8 hex>:<count>`. */
+export const batchOutputCapacity = (inputLength: number, headers: number, loopKeyLength: number): number =>
+  inputLength + headers * (loopKeyLength + 21);
 
 export const A_ROOT = 0;
 export const A_PARENT = 1;

@@ -46,6 +46,14 @@ import {
 } from './codes.js';
 import {
   A_LINEAGE,
+  B_COUNT,
+  B_DROPPED,
+  B_EVICTED,
+  B_IS_LOOP,
+  B_OFFSET,
+  B_OUTPUT_END,
+  B_STATUS,
+  BATCH_SLOTS,
   A_LOOP,
   A_PARENT,
   A_ROOT,
@@ -55,14 +63,10 @@ import {
   FIELDS_BASE,
   NONE,
   S_ACCESSORS,
-  S_COUNT,
   S_DIAG_COUNT,
-  S_DROPPED,
-  S_EVICTED,
   S_FIELD_COUNT,
   S_INPUT_LENGTH,
   S_INSERT_LENGTH,
-  S_IS_LOOP,
   S_LINEAGE_ENTRIES,
   S_LINEAGE_FORMAT,
   S_LOOP_ENTRIES,
@@ -481,7 +485,9 @@ function splice(
  * needed, the other resources' entries with the lowest counts go first (the earliest first
  * among equal counts), so a long-running loop's entries are the last to be evicted.
  *
- * Returns the text to insert at [S_SPLICE_START, S_SPLICE_END) of the header, or null on error.
+ * Returns the outgoing header (every byte of `header` outside the loop field's value, or with
+ * `;key=value` after the last field), with count, loop, evicted and dropped in the record's
+ * batch slots (`B_*`); or null on error (code and offset in the record).
  */
 export function enterInto(
   header: string,
@@ -556,11 +562,48 @@ export function enterInto(
     insert = splice(header, record, options, end, end, `;${options.loopKey}=${value}`);
   }
   if (insert === null) return null;
-  record[S_COUNT] = count;
-  record[S_IS_LOOP] = count > threshold ? 1 : 0;
-  record[S_EVICTED] = evict;
-  record[S_DROPPED] = dropped;
-  return insert;
+  const outgoing = applySplice(header, record, insert);
+  record[B_COUNT] = count;
+  record[B_IS_LOOP] = count > threshold ? 1 : 0;
+  record[B_EVICTED] = evict;
+  record[B_DROPPED] = dropped;
+  record[B_OUTPUT_END] = outgoing.length;
+  return outgoing;
+}
+
+/**
+ * A batch: `enterInto` for each header on its own. Header i's result goes into the
+ * `BATCH_SLOTS` slots of `record` from `i * BATCH_SLOTS` (an error is that header's result, with
+ * an empty outgoing header), its outgoing header into `outgoing[i]`; `B_OUTPUT_END` counts the
+ * outgoing headers' lengths so far. `scratch(length)` lends a parse record for `length` units.
+ */
+export function enterBatchInto(
+  headers: readonly string[],
+  hash: number,
+  counter: CounterOptions,
+  options: ResolvedOptions,
+  scratch: (length: number) => Uint32Array,
+  record: Uint32Array,
+  outgoing: string[],
+): void {
+  outgoing.length = headers.length;
+  let end = 0;
+  for (let i = 0; i < headers.length; i++) {
+    const work = scratch(headers[i].length);
+    const entered = enterInto(headers[i], hash, counter, options, work);
+    const at = i * BATCH_SLOTS;
+    if (entered === null) {
+      record.fill(0, at, at + BATCH_SLOTS);
+      record[at + B_STATUS] = work[S_STATUS];
+      record[at + B_OFFSET] = work[S_OFFSET];
+      outgoing[i] = '';
+    } else {
+      record.set(work.subarray(0, B_OUTPUT_END), at);
+      end += entered.length;
+      outgoing[i] = entered;
+    }
+    record[at + B_OUTPUT_END] = end;
+  }
 }
 
 /** First byte of `text` for which `allowed` is false, or -1 (an empty text fails at 0). */
