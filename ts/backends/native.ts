@@ -12,7 +12,6 @@
  * reference rejects it. Only the first `maxLength + 1` units of a header are read: enough for the
  * same answer as the whole, so a 1 MB header costs no more than one at the limit.
  */
-import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { B_OUTPUT_END, BATCH_SLOTS, recordCapacity, SPLICE_RECORD_LENGTH, type ResolvedOptions } from '../record.js';
 import type { Backend, CounterOptions } from './types.js';
@@ -69,14 +68,18 @@ function candidatePaths(): string[] {
   return paths;
 }
 
-/** Load the addon from the first candidate that works; else every failure, chained. */
+/**
+ * Load the addon from the first candidate that works; else every failure, chained. With
+ * `process.dlopen` itself: `require` would initialise the CommonJS loader for one file.
+ */
 function loadAddon(): NativeAddon {
-  const require = createRequire(import.meta.url);
   let failure: Error | undefined;
   const paths = candidatePaths();
   for (const path of paths) {
     try {
-      const addon = require(path) as Partial<NativeAddon>;
+      const loaded = { exports: {} as Partial<NativeAddon> };
+      process.dlopen(loaded, path);
+      const addon = loaded.exports;
       const missing = ADDON_FUNCTIONS.filter((name) => typeof addon[name] !== 'function');
       if (missing.length > 0) throw new Error(`not a trace-lineage addon, or a stale one: no ${missing.join(', ')}`);
       return addon as NativeAddon;

@@ -66,7 +66,7 @@ impl Options<'_> {
         if self.loop_key.is_empty() || !self.loop_key.iter().all(|&b| is_key_byte(b)) {
             return invalid;
         }
-        if KNOWN_KEYS.iter().any(|known| self.loop_key.eq_ignore_ascii_case(known)) {
+        if known_key(self.loop_key, &[]).is_some() {
             return invalid;
         }
         Ok(())
@@ -155,7 +155,7 @@ impl<'a> Segments<'a> {
 impl Iterator for Segments<'_> {
     type Item = Segment;
 
-    #[inline(always)] // into the parse loop: its results then stay in registers
+    #[cfg_attr(not(target_arch = "wasm32"), inline(always))] // into the parse loop: its results then stay in registers
     fn next(&mut self) -> Option<Segment> {
         let input = self.input;
         while !self.done {
@@ -292,19 +292,55 @@ fn key_matches(key: &[u8], canonical: &[u8]) -> Option<bool> {
     Some(exact)
 }
 
+/// Up to 8 bytes as a little-endian word, zero above.
+#[inline(always)]
+const fn packed(bytes: &[u8]) -> u64 {
+    let mut word = [0u8; 8];
+    let mut at = 0;
+    while at < bytes.len() && at < 8 {
+        word[at] = bytes[at];
+        at += 1;
+    }
+    u64::from_le_bytes(word)
+}
+
+/// The first `N` bytes of `key` (at least that long) as a little-endian word, zero above.
+#[inline(always)]
+fn load<const N: usize>(key: &[u8]) -> u64 {
+    let mut word = [0u8; 8];
+    word[..N].copy_from_slice(&key[..N]);
+    u64::from_le_bytes(word)
+}
+
+/// A known key of `length` bytes: the accessor, its packed spelling, and the bit that folds ASCII
+/// case in each of its bytes (all letters: `| 0x20` folds nothing else onto them).
+struct KnownKey {
+    accessor: Accessor,
+    spelling: u64,
+    case: u64,
+}
+const fn known(accessor: Accessor) -> KnownKey {
+    let key = KNOWN_KEYS[accessor as usize];
+    KnownKey { accessor, spelling: packed(key), case: 0x2020_2020_2020_2020 >> (8 * (8 - key.len())) }
+}
+const KEYS_OF_4: [KnownKey; 2] = [known(Accessor::Root), known(Accessor::Self_)];
+const KEYS_OF_6: [KnownKey; 1] = [known(Accessor::Parent)];
+const KEYS_OF_7: [KnownKey; 2] = [known(Accessor::Sampled), known(Accessor::Lineage)];
+
 /// Which accessor `key` names (ASCII case-insensitively), and whether it is spelled exactly.
 #[inline(always)]
 fn known_key(key: &[u8], loop_key: &[u8]) -> Option<(usize, bool)> {
-    // Only the known keys of the key's length are compared (the loop key is not one of them).
-    let candidates: &[Accessor] = match key.len() {
-        4 => &[Accessor::Root, Accessor::Self_],
-        6 => &[Accessor::Parent],
-        7 => &[Accessor::Sampled, Accessor::Lineage],
-        _ => &[],
+    // Only the known keys of the key's length are compared, as words (the loop key is none of them).
+    let (candidates, word): (&[KnownKey], u64) = match key.len() {
+        4 => (&KEYS_OF_4, load::<4>(key)),
+        6 => (&KEYS_OF_6, load::<6>(key)),
+        7 => (&KEYS_OF_7, load::<7>(key)),
+        _ => (&[], 0),
     };
     candidates
         .iter()
-        .find_map(|&accessor| key_matches(key, KNOWN_KEYS[accessor as usize]).map(|exact| (accessor as usize, exact)))
+        .find(|known| word | known.case == known.spelling | known.case)
+        .map(|known| (known.accessor as usize, word == known.spelling))
         .or_else(|| key_matches(key, loop_key).map(|exact| (Accessor::Loop as usize, exact)))
 }
 
@@ -432,7 +468,7 @@ impl<'a> TraceHeader<'a> {
 /// The one place that decides a segment's diagnostics (whitespace, then missing `=` or empty
 /// key, then key case, then duplicate), for parsing and for [`Diagnostics`] alike: each goes to
 /// `emit`, in order. Returns the accessor a field names, if any.
-#[inline(always)] // into the parse loop: no diagnostics array in memory on the hot path
+#[cfg_attr(not(target_arch = "wasm32"), inline(always))] // into the parse loop: no diagnostics array in memory on the hot path
 fn classify(input: &[u8], segment: Segment, loop_key: &[u8], seen: &mut [bool; 6], mut emit: impl FnMut(Diagnostic)) -> Option<usize> {
     let (field, whitespace) = match segment {
         Segment::Trailing(offset) => {

@@ -183,7 +183,8 @@ fn count_entry(
     let header = TraceHeader::parse(input, options)?;
     let loop_field = header.accessor(Accessor::Loop);
     let value = loop_field.map_or(&b""[..], |(_, start, end)| &input[start..end]);
-    let entries = || Entries::new(value).filter_map(Result::ok).enumerate();
+    // No loop field, no entries (an empty value would be one malformed piece).
+    let entries = || loop_field.map(|_| Entries::new(value)).into_iter().flatten().filter_map(Result::ok).enumerate();
     let is_own = |entry: &Entry<'_>| entry.hash_value() == hash;
 
     let mut dropped = match loop_field {

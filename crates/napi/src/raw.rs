@@ -1,8 +1,9 @@
-//! The hot calls, as plain N-API callbacks: the only `unsafe` code of the project.
+//! The addon's exports, as plain N-API callbacks: the only `unsafe` code of the project.
 //!
-//! Why not `#[napi]` functions: the glue napi-rs 3.16 generates costs about 65 ns per argument
-//! on the machine of `bench/` (a call with four `u32` arguments takes ~280 ns, an empty plain
-//! N-API call ~5 ns). Here each call reads its arguments with one `napi_get_cb_info`, strings
+//! Why not napi-rs: the glue it generates (3.16) cost about 65 ns per argument on the machine of
+//! `bench/` (a call with four `u32` arguments took ~280 ns, an empty plain N-API call ~5 ns),
+//! and its runtime made the addon 530 KB. Here each call reads its arguments with one
+//! `napi_get_cb_info`, strings
 //! with `napi_get_value_string_utf16`, and the record (a `Uint32Array`) with
 //! `napi_get_typedarray_info`; results go into the record, strings come back flat
 //! (`napi_create_string_latin1`, built once from bytes the core wrote).
@@ -22,7 +23,8 @@ use std::ffi::CStr;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::ptr;
 
-use napi::sys;
+use napi_sys as sys;
+use trace_lineage_core::codes::{DIAGNOSTIC_NAMES, ERROR_NAMES, REASON_NAMES};
 use trace_lineage_core::{record, resource_hash, EnterOptions, Options};
 
 /// The unit every non-ASCII UTF-16 unit becomes.
@@ -413,15 +415,62 @@ unsafe extern "C" fn floor_echo(env: sys::napi_env, info: sys::napi_callback_inf
     }
 }
 
-/// The callbacks, by the name JavaScript calls them (`ts/backends/native.ts`).
-pub(crate) const CALLBACKS: [(&str, napi::Callback); 9] = [
-    ("configure", configure),
-    ("parse", parse),
-    ("validateLineage", validate_lineage),
-    ("enter", enter),
-    ("enterBatch", enter_batch),
-    ("setField", set_field),
-    ("resourceHash", hash_resource),
-    ("floorEmpty", floor_empty),
-    ("floorEcho", floor_echo),
+/// `codeTables()`: `{ errors, diagnostics, reasons }`, the name tables this addon was compiled
+/// with, indexed by code (not on the hot path).
+unsafe extern "C" fn code_tables(env: sys::napi_env, _info: sys::napi_callback_info) -> sys::napi_value {
+    let tables: [(&CStr, &[&str]); 3] = [(c"errors", &ERROR_NAMES), (c"diagnostics", &DIAGNOSTIC_NAMES), (c"reasons", &REASON_NAMES)];
+    // SAFETY: `env` is this callback's; every out-pointer is valid; the names are valid UTF-8
+    // for their lengths, and the property names NUL-terminated.
+    unsafe {
+        run(env, || {
+            let mut object = ptr::null_mut();
+            check(sys::napi_create_object(env, &mut object), c"trace-lineage: N-API failed")?;
+            for (key, names) in tables {
+                let mut array = ptr::null_mut();
+                check(sys::napi_create_array_with_length(env, names.len(), &mut array), c"trace-lineage: N-API failed")?;
+                for (index, name) in names.iter().enumerate() {
+                    let mut string = ptr::null_mut();
+                    check(sys::napi_create_string_utf8(env, name.as_ptr().cast(), name.len() as isize, &mut string), c"trace-lineage: N-API failed")?;
+                    check(sys::napi_set_element(env, array, index as u32, string), c"trace-lineage: N-API failed")?;
+                }
+                check(sys::napi_set_named_property(env, object, key.as_ptr(), array), c"trace-lineage: N-API failed")?;
+            }
+            Ok(object)
+        })
+    }
+}
+
+/// The exports, by the name JavaScript calls them (`ts/backends/native.ts`).
+const CALLBACKS: [(&CStr, unsafe extern "C" fn(sys::napi_env, sys::napi_callback_info) -> sys::napi_value); 10] = [
+    (c"configure", configure),
+    (c"parse", parse),
+    (c"validateLineage", validate_lineage),
+    (c"enter", enter),
+    (c"enterBatch", enter_batch),
+    (c"setField", set_field),
+    (c"resourceHash", hash_resource),
+    (c"codeTables", code_tables),
+    (c"floorEmpty", floor_empty),
+    (c"floorEcho", floor_echo),
 ];
+
+/// The entry point Node looks for when it loads the addon, once per environment (the main
+/// thread, each worker): the exports as functions on `exports`.
+///
+/// # Safety
+/// Called by Node only, with a valid `env` and `exports` object.
+#[no_mangle]
+pub unsafe extern "C" fn napi_register_module_v1(env: sys::napi_env, exports: sys::napi_value) -> sys::napi_value {
+    for (name, callback) in CALLBACKS {
+        let mut function = ptr::null_mut();
+        // SAFETY: `name` is NUL-terminated (length -1: up to the NUL); the out-pointer is valid.
+        let created = unsafe { sys::napi_create_function(env, name.as_ptr(), -1, Some(callback), ptr::null_mut(), &mut function) };
+        // SAFETY: `exports` is the object Node passed; `function` was just created.
+        if created != sys::Status::napi_ok || unsafe { sys::napi_set_named_property(env, exports, name.as_ptr(), function) } != sys::Status::napi_ok {
+            // SAFETY: the message is NUL-terminated; Node reports the pending exception.
+            unsafe { sys::napi_throw_error(env, ptr::null(), c"trace-lineage: could not register the native functions".as_ptr()) };
+            return ptr::null_mut();
+        }
+    }
+    exports
+}

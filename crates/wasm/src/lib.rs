@@ -258,22 +258,25 @@ pub fn resource_hash(input_length: u32) -> u32 {
 /// Write the error, diagnostic and reason names into the input buffer (the last output bytes
 /// stay readable), one table per line, comma-separated; returns their length, or 0 when memory
 /// is exhausted. Not hot, but no `String` crosses the boundary all the same, so the glue needs
-/// no allocator exports. May grow memory: read the input pointer again.
+/// no allocator exports (and none is built here: a `join` would add ~2 KB of code). May grow
+/// memory: read the input pointer again.
 #[wasm_bindgen(js_name = codeTables)]
 pub fn code_tables() -> u32 {
     let tables: [&[&str]; 3] = [&ERROR_NAMES, &DIAGNOSTIC_NAMES, &REASON_NAMES];
-    let text = tables.map(|names| names.join(",")).join("\n");
+    let length: usize = tables.iter().flat_map(|names| names.iter()).map(|name| name.len() + 1).sum();
     with_scratch(|scratch| {
-        let length = text.len() as u32;
-        if !grow(&mut scratch.input, length) {
+        if !grow(&mut scratch.input, length as u32) {
             return 0;
         }
-        match scratch.input.get_mut(..text.len()) {
-            Some(output) => {
-                output.copy_from_slice(text.as_bytes());
-                length
+        let mut at = 0;
+        for names in tables {
+            for (index, name) in names.iter().enumerate() {
+                let Some(slot) = scratch.input.get_mut(at..at + name.len() + 1) else { return 0 };
+                slot[..name.len()].copy_from_slice(name.as_bytes());
+                slot[name.len()] = if index + 1 < names.len() { b',' } else { b'\n' };
+                at += name.len() + 1;
             }
-            None => 0,
         }
+        (at - 1) as u32 // without the last newline
     })
 }
