@@ -6,8 +6,9 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { jsBackend } from '../ts/backends/js.js';
+import type { Backend } from '../ts/backend.js';
 import type { ResolvedOptions } from '../ts/record.js';
-import { S_INSERT_LENGTH, S_OFFSET, S_SPLICE_END, S_SPLICE_START, S_STATUS, SPLICE_RECORD_LENGTH } from '../ts/record.js';
+import { B_OFFSET, B_OUTPUT_END, B_STATUS, BATCH_SLOTS, S_INSERT_LENGTH, S_OFFSET, S_SPLICE_END, S_SPLICE_START, S_STATUS } from '../ts/record.js';
 import { anyHeader, anyString, backendUnderTest, meaningful, meaningfulLineage, realisticHeader, runs } from './support.js';
 
 const backend = backendUnderTest();
@@ -37,10 +38,15 @@ const counter = fc
 
 const input = fc.oneof({ weight: 6, arbitrary: anyHeader }, { weight: 1, arbitrary: longHeader });
 
-/** enter writes every slot of the splice record. */
-function enterResult(record: Uint32Array, inserted: string): unknown[] {
-  if (record[S_STATUS] !== 0) return [record[S_STATUS], record[S_OFFSET]];
-  return [...record.subarray(0, SPLICE_RECORD_LENGTH), inserted];
+/** enter: the one header's batch slots and its outgoing header, or its error. */
+function enterResult(from: Backend, record: Uint32Array): unknown[] {
+  if (record[B_STATUS] !== 0) return [record[B_STATUS], record[B_OFFSET]];
+  return [...record.subarray(0, BATCH_SLOTS), from.entered(0)];
+}
+
+/** enterBatch: every slot of every header, and each outgoing header. */
+function batchResult(from: Backend, record: Uint32Array, count: number): unknown[][] {
+  return Array.from({ length: count }, (_, i) => [...record.subarray(i * BATCH_SLOTS, (i + 1) * BATCH_SLOTS), from.entered(i)]);
 }
 
 /** setField writes the status and the splice. */
@@ -64,8 +70,8 @@ describe(`${backend.name} equals the reference`, () => {
     const hash = fc.oneof(fc.constantFrom(0xdeadbeef, 0x0badc0de), fc.nat({ max: 0xffffffff }));
     fc.assert(
       fc.property(input, hash, counter, options, (header, h, c, o) => {
-        const expected = enterResult(jsBackend.enter(header, h, c, o), jsBackend.inserted());
-        const actual = enterResult(backend.enter(header, h, c, o), backend.inserted());
+        const expected = enterResult(jsBackend, jsBackend.enter(header, h, c, o));
+        const actual = enterResult(backend, backend.enter(header, h, c, o));
         expect(actual).toEqual(expected);
       }),
       { numRuns: runs(10_000) },
@@ -77,10 +83,32 @@ describe(`${backend.name} equals the reference`, () => {
     fc.assert(
       fc.property(realisticHeader, entries, counter, (header, list, c) => {
         const withLoop = `${header};LoopGuard=${list.map(([h, n]) => `${h}:${n}`).join('|')}`;
-        const expected = enterResult(jsBackend.enter(withLoop, 0xdeadbeef, c, DEFAULTS), jsBackend.inserted());
-        expect(enterResult(backend.enter(withLoop, 0xdeadbeef, c, DEFAULTS), backend.inserted())).toEqual(expected);
+        const expected = enterResult(jsBackend, jsBackend.enter(withLoop, 0xdeadbeef, c, DEFAULTS));
+        expect(enterResult(backend, backend.enter(withLoop, 0xdeadbeef, c, DEFAULTS))).toEqual(expected);
       }),
       { numRuns: runs(10_000) },
+    );
+  });
+
+  it('enterBatch: every header as if entered alone, in one call', () => {
+    const batch = fc.array(fc.oneof({ weight: 12, arbitrary: anyHeader }, { weight: 1, arbitrary: longHeader }), { maxLength: 12 });
+    fc.assert(
+      fc.property(batch, fc.nat({ max: 0xffffffff }), counter, options, (headers, h, c, o) => {
+        const expected = batchResult(jsBackend, jsBackend.enterBatch(headers, h, c, o), headers.length);
+        expect(batchResult(backend, backend.enterBatch(headers, h, c, o), headers.length)).toEqual(expected);
+        // The reference's batch is its single enter, header by header, the ends counted up.
+        let end = 0;
+        headers.forEach((header, i) => {
+          const alone = jsBackend.enter(header, h, c, o);
+          if (alone[B_STATUS] !== 0) {
+            expect(expected[i]).toEqual([alone[B_STATUS], alone[B_OFFSET], 0, 0, 0, 0, end, '']);
+          } else {
+            end += jsBackend.entered(0).length;
+            expect(expected[i]).toEqual([...alone.subarray(0, B_OUTPUT_END), end, jsBackend.entered(0)]);
+          }
+        });
+      }),
+      { numRuns: runs(2_000) },
     );
   });
 

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   LoopGuard,
+  TraceHeaderError,
   enter,
   formatHeader,
   parse,
@@ -136,6 +137,47 @@ describe(`LoopGuard.enter (${backend.name})`, () => {
     expect(error(() => new LoopGuard(FUNCTION, { threshold: -1 }))).toMatchObject({ name: 'invalid_option' });
     expect(error(() => new LoopGuard(FUNCTION, { maxEntries: 0 }))).toMatchObject({ name: 'invalid_option' });
     expect(error(() => new LoopGuard(''))).toMatchObject({ name: 'invalid_value' });
+  });
+});
+
+describe(`LoopGuard.enterBatch (${backend.name})`, () => {
+  const guard = new LoopGuard(FUNCTION);
+  const own = resourceHash(FUNCTION);
+
+  it('enters every header as enter does, in order', () => {
+    const headers = [FULL, `Root=${ROOT};LoopGuard=${own}:16`, `Root=${ROOT};LoopGuard=11111111:2|${own}:3;Foo=bar`];
+    const results = guard.enterBatch(headers);
+    expect(results).toEqual(headers.map((header) => guard.enter(header)));
+    expect(results.map((result) => (result instanceof TraceHeaderError ? null : [result.count, result.loop, result.header]))).toEqual([
+      [1, false, `${FULL};LoopGuard=${own}:1`],
+      [17, true, `Root=${ROOT};LoopGuard=${own}:17`],
+      [4, false, `Root=${ROOT};LoopGuard=11111111:2|${own}:4;Foo=bar`],
+    ]);
+  });
+
+  it('returns a header that cannot be used as its error, and goes on', () => {
+    const results = guard.enterBatch(['Root=\r\n', '', FULL, `Root=${ROOT};Pad=${'p'.repeat(8192 - 45 - 10)}`, 'Root=é']);
+    const errors = results.map((result) => (result instanceof TraceHeaderError ? result.toJSON() : result.header));
+    expect(errors).toEqual([
+      { code: 3, name: 'invalid_byte', offset: 5 },
+      { code: 1, name: 'empty', offset: 0 },
+      `${FULL};LoopGuard=${own}:1`,
+      { code: 2, name: 'too_long', offset: 8192 },
+      { code: 3, name: 'invalid_byte', offset: 5 },
+    ]);
+  });
+
+  it('takes batches of any size, the empty one included', () => {
+    expect(guard.enterBatch([])).toEqual([]);
+    const kinesis = Array.from({ length: 1000 }, (_, i) => `Root=${ROOT};LoopGuard=${own}:${i}`);
+    const results = guard.enterBatch(kinesis);
+    expect(results.map((result) => (result instanceof TraceHeaderError ? -1 : result.count))).toEqual(kinesis.map((_, i) => i + 1));
+    expect(results[999]).toMatchObject({ loop: true, header: `Root=${ROOT};LoopGuard=${own}:1000` });
+  });
+
+  it('refuses what is not an array of strings', () => {
+    expect(() => guard.enterBatch('Root=x' as never)).toThrow(TypeError);
+    expect(() => guard.enterBatch([FULL, 42 as never])).toThrow(/headers\[1\] must be a string/);
   });
 });
 

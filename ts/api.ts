@@ -7,11 +7,14 @@ import type { CounterOptions } from './backends/types.js';
 import { E_INVALID_OPTION, E_INVALID_VALUE, E_OK } from './codes.js';
 import { TraceHeaderError } from './errors.js';
 import {
+  B_COUNT,
+  B_DROPPED,
+  B_EVICTED,
+  B_IS_LOOP,
+  B_OFFSET,
+  B_STATUS,
+  BATCH_SLOTS,
   DEFAULT_LOOP_KEY,
-  S_COUNT,
-  S_DROPPED,
-  S_EVICTED,
-  S_IS_LOOP,
   S_OFFSET,
   S_STATUS,
   SPLICE_RECORD_LENGTH,
@@ -119,6 +122,7 @@ const LARGE_ARGUMENT = 1 << 16;
 const oneOffRecord = (length: number, maxFields: number): Uint32Array =>
   new Uint32Array(Math.max(recordCapacity(length, maxFields), SPLICE_RECORD_LENGTH));
 
+/** Throw the record's error, if any (S_STATUS and S_OFFSET are B_STATUS and B_OFFSET of a single enter). */
 function check(record: Uint32Array): void {
   if (record[S_STATUS] !== E_OK) throw new TraceHeaderError(record[S_STATUS], record[S_OFFSET]);
 }
@@ -259,15 +263,39 @@ export class LoopGuard {
     const backend = this.#backend;
     const record = backend.enter(header, this.#hash, this.#counter, this.#options);
     check(record);
+    return this.#result(record, 0, backend.entered(0));
+  }
+
+  /**
+   * `enter` for each header of a batch (an SQS or Kinesis batch, say), in one call: the results
+   * in order. A header that cannot be used is not thrown: its result is its `TraceHeaderError`,
+   * so that the caller can fail that record alone.
+   */
+  enterBatch(headers: readonly string[]): Array<EnterResult | TraceHeaderError> {
+    if (!Array.isArray(headers)) throw new TypeError(`headers must be an array, got ${typeof headers}`);
+    for (let i = 0; i < headers.length; i++) requireString(headers[i], `headers[${i}]`);
+    const backend = this.#backend;
+    const record = backend.enterBatch(headers, this.#hash, this.#counter, this.#options);
+    const results = new Array<EnterResult | TraceHeaderError>(headers.length);
+    for (let i = 0; i < headers.length; i++) {
+      const at = i * BATCH_SLOTS;
+      const status = record[at + B_STATUS];
+      results[i] = status === E_OK ? this.#result(record, at, backend.entered(i)) : new TraceHeaderError(status, record[at + B_OFFSET]);
+    }
+    return results;
+  }
+
+  /** The result of the header whose batch slots start at `at`. */
+  #result(record: Uint32Array, at: number, header: string): EnterResult {
     return {
       resource: this.resource,
       resourceHash: this.resourceHash,
-      count: record[S_COUNT],
+      count: record[at + B_COUNT],
       threshold: this.threshold,
-      loop: record[S_IS_LOOP] === 1,
-      evicted: record[S_EVICTED],
-      dropped: record[S_DROPPED],
-      header: applySplice(header, record, backend.inserted()),
+      loop: record[at + B_IS_LOOP] === 1,
+      evicted: record[at + B_EVICTED],
+      dropped: record[at + B_DROPPED],
+      header,
     };
   }
 }

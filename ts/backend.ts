@@ -49,7 +49,8 @@ function parseChoice(value: string, origin: string): BackendChoice {
 
 /** The backend chosen by `choice`, else by `TRACE_LINEAGE_BACKEND`, else `auto`. */
 export function selectBackend(choice?: BackendChoice): Backend {
-  const fromEnv = typeof process !== 'undefined' ? process.env?.TRACE_LINEAGE_BACKEND : undefined;
+  // The environment only when no choice is given: reading process.env costs more than a call.
+  const fromEnv = choice === undefined && typeof process !== 'undefined' ? process.env?.TRACE_LINEAGE_BACKEND : undefined;
   const wanted = parseChoice(choice ?? fromEnv ?? 'auto', choice ? 'backend' : 'TRACE_LINEAGE_BACKEND');
   if (wanted !== 'auto') {
     const backend = tryLoad(wanted);

@@ -42,16 +42,30 @@ export const S_INPUT_LENGTH = 23;
 /** Fields: [keyStart, keyEnd, valueStart, valueEnd] each (value NONE when there is no `=`). */
 export const FIELDS_BASE = 24;
 
-// Enter / set results reuse the first slots.
-export const S_COUNT = 2;
-export const S_IS_LOOP = 3;
+// Set results reuse the first slots.
 export const S_SPLICE_START = 4;
 export const S_SPLICE_END = 5;
 export const S_INSERT_LENGTH = 6;
-export const S_EVICTED = 7;
-export const S_DROPPED = 8;
-/** Slots an enter/set record needs. */
-export const SPLICE_RECORD_LENGTH = 9;
+/** Slots a set record needs. */
+export const SPLICE_RECORD_LENGTH = 7;
+
+/**
+ * Enter results, per header of a batch (a single `enter` is a batch of one), `BATCH_SLOTS`
+ * each: status and error offset, count, 1 when a loop, entries evicted, pieces dropped, and
+ * where its outgoing header ends in the batch's output (it starts where the previous one ended;
+ * a header with an error has an empty one).
+ */
+export const B_STATUS = 0;
+export const B_OFFSET = 1;
+export const B_COUNT = 2;
+export const B_IS_LOOP = 3;
+export const B_EVICTED = 4;
+export const B_DROPPED = 5;
+export const B_OUTPUT_END = 6;
+export const BATCH_SLOTS = 7;
+/** Output bytes an enter batch may need: each outgoing header is its input plus at most `;key=` and one `|<8 hex>:<count>`. */
+export const batchOutputCapacity = (inputLength: number, headers: number, loopKeyLength: number): number =>
+  inputLength + headers * (loopKeyLength + 21);
 
 export const A_ROOT = 0;
 export const A_PARENT = 1;
@@ -131,15 +145,16 @@ export interface ParsedTraceHeader {
 export const errorName = (code: number): ErrorName =>
   ERROR_NAMES[code] ?? (`unknown_${code}` as ErrorName);
 
-function reasonOf(code: number): { valid: boolean; reason?: ReasonName } {
-  return code === 0 ? { valid: true } : { valid: false, reason: REASON_NAMES[code] };
+/** An accessor's value and validity: `reason` only when invalid. */
+function accessorOf(value: string, reason: number): Accessor {
+  return reason === 0 ? { value, valid: true } : { value, valid: false, reason: REASON_NAMES[reason] };
 }
 
 function entriesAt(text: string, record: Uint32Array, base: number, count: number): LineageEntry[] {
-  const entries: LineageEntry[] = [];
+  const entries = new Array<LineageEntry>(count);
   for (let i = 0; i < count; i++) {
     const hashStart = record[base + 2 * i];
-    entries.push({ hash: text.slice(hashStart, hashStart + 8), count: record[base + 2 * i + 1] });
+    entries[i] = { hash: text.slice(hashStart, hashStart + 8), count: record[base + 2 * i + 1] };
   }
   return entries;
 }
@@ -147,20 +162,14 @@ function entriesAt(text: string, record: Uint32Array, base: number, count: numbe
 /** The lineage view of a record, for a value starting at `valueStart` in `text`. */
 export function decodeLineage(text: string, record: Uint32Array, value: string): LineageAccessor {
   const format = record[S_LINEAGE_FORMAT];
-  const lineage: LineageAccessor = {
-    value,
-    ...reasonOf(record[S_ACCESSORS + 2 * A_LINEAGE + 1]),
-    format: LINEAGE_FORMATS[format === F_ABSENT ? 3 : format] as LineageFormat,
-  };
+  const reason = record[S_ACCESSORS + 2 * A_LINEAGE + 1];
+  const lineage = accessorOf(value, reason) as LineageAccessor;
+  lineage.format = LINEAGE_FORMATS[format === F_ABSENT ? 3 : format] as LineageFormat;
   if (format === F_V1) {
     lineage.entries = entriesAt(text, record, entriesBase(record[S_MAX_FIELDS]), record[S_LINEAGE_ENTRIES]);
-  } else if (format === F_V2 && lineage.valid) {
+  } else if (format === F_V2 && reason === 0) {
     const hashStart = record[S_V2_HASH];
-    lineage.parts = {
-      first: record[S_V2_FIRST],
-      hash: text.slice(hashStart, hashStart + 8),
-      last: record[S_V2_LAST],
-    };
+    lineage.parts = { first: record[S_V2_FIRST], hash: text.slice(hashStart, hashStart + 8), last: record[S_V2_LAST] };
   }
   return lineage;
 }
@@ -169,31 +178,35 @@ export function decodeLineage(text: string, record: Uint32Array, value: string):
 export function decodeParse(header: string, record: Uint32Array): ParsedTraceHeader {
   const fieldCount = record[S_FIELD_COUNT];
   const maxFields = record[S_MAX_FIELDS];
-  const fields: Array<[string, string | null]> = [];
+  const fields = new Array<[string, string | null]>(fieldCount);
   for (let i = 0; i < fieldCount; i++) {
     const at = FIELDS_BASE + 4 * i;
     const valueStart = record[at + 2];
-    fields.push([
-      header.slice(record[at], record[at + 1]),
-      valueStart === NONE ? null : header.slice(valueStart, record[at + 3]),
-    ]);
+    fields[i] = [header.slice(record[at], record[at + 1]), valueStart === NONE ? null : header.slice(valueStart, record[at + 3])];
   }
+  // An accessor's value is its field's (the last field with that key and a `=`).
   const valueOf = (accessor: number): string | null => {
     const index = record[S_ACCESSORS + 2 * accessor];
-    return index === NONE ? null : (fields[index][1] as string);
+    return index === NONE ? null : fields[index][1];
   };
   const simple = (accessor: number): Accessor | null => {
     const value = valueOf(accessor);
-    return value === null ? null : { value, ...reasonOf(record[S_ACCESSORS + 2 * accessor + 1]) };
+    return value === null ? null : accessorOf(value, record[S_ACCESSORS + 2 * accessor + 1]);
   };
-  const diagnostics: Diagnostic[] = [];
+  const diagnosticCount = record[S_DIAG_COUNT];
+  const diagnostics = new Array<Diagnostic>(diagnosticCount);
   const diagBase = diagnosticsBase(maxFields);
-  for (let i = 0; i < record[S_DIAG_COUNT]; i++) {
+  for (let i = 0; i < diagnosticCount; i++) {
     const code = record[diagBase + 2 * i];
-    diagnostics.push({ code, name: DIAGNOSTIC_NAMES[code], offset: record[diagBase + 2 * i + 1] });
+    diagnostics[i] = { code, name: DIAGNOSTIC_NAMES[code], offset: record[diagBase + 2 * i + 1] };
   }
   const lineageValue = valueOf(A_LINEAGE);
   const loopValue = valueOf(A_LOOP);
+  let loop: LoopAccessor | null = null;
+  if (loopValue !== null) {
+    loop = accessorOf(loopValue, record[S_ACCESSORS + 2 * A_LOOP + 1]) as LoopAccessor;
+    loop.entries = entriesAt(header, record, entriesBase(maxFields) + 2 * record[S_LINEAGE_ENTRIES], record[S_LOOP_ENTRIES]);
+  }
   return {
     fields,
     root: simple(A_ROOT),
@@ -201,19 +214,7 @@ export function decodeParse(header: string, record: Uint32Array): ParsedTraceHea
     sampled: simple(A_SAMPLED),
     self: simple(A_SELF),
     lineage: lineageValue === null ? null : decodeLineage(header, record, lineageValue),
-    loop:
-      loopValue === null
-        ? null
-        : {
-            value: loopValue,
-            ...reasonOf(record[S_ACCESSORS + 2 * A_LOOP + 1]),
-            entries: entriesAt(
-              header,
-              record,
-              entriesBase(maxFields) + 2 * record[S_LINEAGE_ENTRIES],
-              record[S_LOOP_ENTRIES],
-            ),
-          },
+    loop,
     diagnostics,
     header,
   };

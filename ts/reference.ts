@@ -46,6 +46,14 @@ import {
 } from './codes.js';
 import {
   A_LINEAGE,
+  B_COUNT,
+  B_DROPPED,
+  B_EVICTED,
+  B_IS_LOOP,
+  B_OFFSET,
+  B_OUTPUT_END,
+  B_STATUS,
+  BATCH_SLOTS,
   A_LOOP,
   A_PARENT,
   A_ROOT,
@@ -55,14 +63,10 @@ import {
   FIELDS_BASE,
   NONE,
   S_ACCESSORS,
-  S_COUNT,
   S_DIAG_COUNT,
-  S_DROPPED,
-  S_EVICTED,
   S_FIELD_COUNT,
   S_INPUT_LENGTH,
   S_INSERT_LENGTH,
-  S_IS_LOOP,
   S_LINEAGE_ENTRIES,
   S_LINEAGE_FORMAT,
   S_LOOP_ENTRIES,
@@ -103,25 +107,49 @@ function fail(record: Uint32Array, code: number, offset: number): number {
   return code;
 }
 
-/** Case-insensitive (ASCII) comparison of `text[start, end)` with `key`. */
-function keyEquals(text: string, start: number, end: number, key: string): boolean {
-  if (end - start !== key.length) return false;
+/** `text[start, end)` is `key` exactly; in another (ASCII) case; or not `key` at all. */
+const EXACT = 1;
+const OTHER_CASE = 2;
+const NOT_KEY = 0;
+function compareKey(text: string, start: number, end: number, key: string): number {
+  if (end - start !== key.length) return NOT_KEY;
+  let result = EXACT;
   for (let i = 0; i < key.length; i++) {
-    if (asciiLower(text.charCodeAt(start + i)) !== asciiLower(key.charCodeAt(i))) return false;
+    const c = text.charCodeAt(start + i);
+    const k = key.charCodeAt(i);
+    if (c === k) continue;
+    if (asciiLower(c) !== asciiLower(k)) return NOT_KEY;
+    result = OTHER_CASE;
   }
-  return true;
+  return result;
 }
 
-/** Which accessor `text[start, end)` names, or -1. */
+/** Case-insensitive (ASCII) comparison of `text[start, end)` with `key`. */
+const keyEquals = (text: string, start: number, end: number, key: string): boolean => compareKey(text, start, end, key) !== NOT_KEY;
+
+/**
+ * Which accessor `text[start, end)` names (only the known keys of its length are compared), as
+ * `2 * accessor + (1 if spelled in another case)`; -1 if none.
+ */
 function knownKey(text: string, start: number, end: number, loopKey: string): number {
-  for (let k = 0; k < ACCESSOR_KEYS.length; k++) {
-    if (keyEquals(text, start, end, ACCESSOR_KEYS[k])) return k;
+  let accessor = -1;
+  let match = NOT_KEY;
+  switch (end - start) {
+    case 4:
+      if ((match = compareKey(text, start, end, 'Root')) !== NOT_KEY) accessor = A_ROOT;
+      else if ((match = compareKey(text, start, end, 'Self')) !== NOT_KEY) accessor = A_SELF;
+      break;
+    case 6:
+      if ((match = compareKey(text, start, end, 'Parent')) !== NOT_KEY) accessor = A_PARENT;
+      break;
+    case 7:
+      if ((match = compareKey(text, start, end, 'Sampled')) !== NOT_KEY) accessor = A_SAMPLED;
+      else if ((match = compareKey(text, start, end, 'Lineage')) !== NOT_KEY) accessor = A_LINEAGE;
+      break;
   }
-  return keyEquals(text, start, end, loopKey) ? A_LOOP : -1;
+  if (accessor < 0 && (match = compareKey(text, start, end, loopKey)) !== NOT_KEY) accessor = A_LOOP;
+  return accessor < 0 ? -1 : 2 * accessor + (match === OTHER_CASE ? 1 : 0);
 }
-
-const canonicalKey = (accessor: number, loopKey: string): string =>
-  accessor === A_LOOP ? loopKey : ACCESSOR_KEYS[accessor];
 
 /** Decimal digits as a number that saturates at 2^32-1 instead of overflowing; -1 if not decimal. */
 function decimal(text: string, start: number, end: number): number {
@@ -258,11 +286,14 @@ export function lineageInto(text: string, start: number, end: number, record: Ui
   return start === end ? R_EMPTY : R_UNKNOWN_FORMAT;
 }
 
+/** A unit outside visible ASCII, space and tab: the hard error `invalid_byte`. */
+const INVALID_BYTE = /[^\t -~]/;
+
 /**
- * Parse `header` into `record`. Returns the status (0 = ok); on error the record holds the
- * code and the byte offset, and nothing else is meaningful.
+ * Tokenise `header` into `record`: the checks that make hard errors, then the fields, the
+ * diagnostics and which field each accessor names (not yet validated). Returns the status.
  */
-export function parseInto(header: string, options: ResolvedOptions, record: Uint32Array): number {
+function tokenizeInto(header: string, options: ResolvedOptions, record: Uint32Array): number {
   const { maxLength, maxFields, loopKey } = options;
   const length = header.length;
   record[S_MAX_FIELDS] = maxFields;
@@ -273,17 +304,15 @@ export function parseInto(header: string, options: ResolvedOptions, record: Uint
   // Bytes first, over at most maxLength units: a 1 MB header is rejected after 8 KB of work,
   // and an invalid byte inside the limit wins over the length (the same answer whether a binding
   // sees UTF-16 units or UTF-8 bytes: everything before the first non-ASCII unit is ASCII).
-  const scanned = length < maxLength ? length : maxLength;
-  for (let i = 0; i < scanned; i++) {
-    const c = header.charCodeAt(i);
-    if (c > 0x7e || (c < 0x20 && c !== 0x09)) return fail(record, E_INVALID_BYTE, i);
-  }
+  const invalid = (length > maxLength ? header.slice(0, maxLength) : header).search(INVALID_BYTE);
+  if (invalid >= 0) return fail(record, E_INVALID_BYTE, invalid);
   if (length > maxLength) return fail(record, E_TOO_LONG, maxLength);
 
   for (let k = 0; k < 6; k++) {
     record[S_ACCESSORS + 2 * k] = NONE;
     record[S_ACCESSORS + 2 * k + 1] = R_VALID;
   }
+  let seen = 0; // one bit per accessor whose key was met
   const diagBase = diagnosticsBase(maxFields);
   let fieldCount = 0;
   let diagCount = 0;
@@ -346,10 +375,12 @@ export function parseInto(header: string, options: ResolvedOptions, record: Uint
         if (keyEnd === start) {
           diagnose(D_EMPTY_KEY, start);
         } else {
-          const accessor = knownKey(header, start, keyEnd, loopKey);
-          if (accessor >= 0) {
-            if (!header.startsWith(canonicalKey(accessor, loopKey), start)) diagnose(D_KEY_CASE, start);
-            if (record[S_ACCESSORS + 2 * accessor] !== NONE) diagnose(D_DUPLICATE_KEY, start);
+          const known = knownKey(header, start, keyEnd, loopKey);
+          if (known >= 0) {
+            const accessor = known >> 1;
+            if ((known & 1) === 1) diagnose(D_KEY_CASE, start);
+            if ((seen & (1 << accessor)) !== 0) diagnose(D_DUPLICATE_KEY, start);
+            seen |= 1 << accessor;
             record[S_ACCESSORS + 2 * accessor] = fieldCount;
           }
         }
@@ -362,14 +393,19 @@ export function parseInto(header: string, options: ResolvedOptions, record: Uint
   record[S_FIELD_COUNT] = fieldCount;
   record[S_DIAG_COUNT] = diagCount;
   if (fieldCount === 0) return fail(record, E_EMPTY, 0);
+  return fail(record, E_OK, 0);
+}
+
+/**
+ * Parse `header` into `record`. Returns the status (0 = ok); on error the record holds the
+ * code and the byte offset, and nothing else is meaningful.
+ */
+export function parseInto(header: string, options: ResolvedOptions, record: Uint32Array): number {
+  if (tokenizeInto(header, options, record) !== E_OK) return record[S_STATUS];
 
   // Typed accessors validate their own value.
-  const valueSpan = (accessor: number): number => {
-    const index = record[S_ACCESSORS + 2 * accessor];
-    return index === NONE ? -1 : FIELDS_BASE + 4 * index + 2;
-  };
   const check = (accessor: number, validate: (t: string, s: number, e: number) => number): void => {
-    const span = valueSpan(accessor);
+    const span = valueSpan(record, accessor);
     if (span >= 0) record[S_ACCESSORS + 2 * accessor + 1] = validate(header, record[span], record[span + 1]);
   };
   check(A_ROOT, rootReason);
@@ -377,27 +413,37 @@ export function parseInto(header: string, options: ResolvedOptions, record: Uint
   check(A_SAMPLED, sampledReason);
   check(A_SELF, (_t, s, e) => (s === e ? R_EMPTY : R_VALID));
 
-  const base = entriesBase(maxFields);
+  const base = entriesBase(options.maxFields);
   record[S_LINEAGE_FORMAT] = F_ABSENT;
   record[S_LINEAGE_ENTRIES] = 0;
-  const lineage = valueSpan(A_LINEAGE);
+  const lineage = valueSpan(record, A_LINEAGE);
   if (lineage >= 0) {
     record[S_ACCESSORS + 2 * A_LINEAGE + 1] = lineageInto(header, record[lineage], record[lineage + 1], record, base);
   }
-  record[S_LOOP_ENTRIES] = 0;
-  const loop = valueSpan(A_LOOP);
-  if (loop >= 0) {
-    const start = record[loop];
-    const end = record[loop + 1];
-    if (start === end) {
-      record[S_ACCESSORS + 2 * A_LOOP + 1] = R_EMPTY;
-    } else {
-      const [reason, count] = entries(header, start, end, record, base + 2 * record[S_LINEAGE_ENTRIES]);
-      record[S_ACCESSORS + 2 * A_LOOP + 1] = reason;
-      record[S_LOOP_ENTRIES] = count;
-    }
-  }
+  loopEntriesInto(header, record, base + 2 * record[S_LINEAGE_ENTRIES]);
   return fail(record, E_OK, 0);
+}
+
+/** Where an accessor's value span is in the record (its start, then its end), or -1 if absent. */
+function valueSpan(record: Uint32Array, accessor: number): number {
+  const index = record[S_ACCESSORS + 2 * accessor];
+  return index === NONE ? -1 : FIELDS_BASE + 4 * index + 2;
+}
+
+/** Our loop field's well-formed entries from `base`, their number, and the field's reason. */
+function loopEntriesInto(header: string, record: Uint32Array, base: number): void {
+  record[S_LOOP_ENTRIES] = 0;
+  const loop = valueSpan(record, A_LOOP);
+  if (loop < 0) return;
+  const start = record[loop];
+  const end = record[loop + 1];
+  if (start === end) {
+    record[S_ACCESSORS + 2 * A_LOOP + 1] = R_EMPTY;
+  } else {
+    const [reason, count] = entries(header, start, end, record, base);
+    record[S_ACCESSORS + 2 * A_LOOP + 1] = reason;
+    record[S_LOOP_ENTRIES] = count;
+  }
 }
 
 /** Validate a bare Lineage value (not a whole header) into `record`. */
@@ -445,10 +491,25 @@ export function resourceHash(resource: string): number {
 }
 
 /** A hash as 8 lowercase hex digits. */
-export const hashHex = (hash: number): string => (hash >>> 0).toString(16).padStart(8, '0');
+let lastHash = -1;
+let lastHex = '';
+/** A hash as 8 lowercase hex digits (the last one is kept: a guard asks for its own on every call). */
+export function hashHex(hash: number): string {
+  if (hash !== lastHash) {
+    lastHex = (hash >>> 0).toString(16).padStart(8, '0');
+    lastHash = hash;
+  }
+  return lastHex;
+}
 
+/** The 8 hex digits at `start` as a number (either case; the entry was validated). */
 function hexValue(text: string, start: number): number {
-  return parseInt(text.slice(start, start + 8), 16) >>> 0;
+  let value = 0;
+  for (let i = start; i < start + 8; i++) {
+    const c = text.charCodeAt(i) | 0x20; // lower case: digits stay digits
+    value = (value << 4) | (c <= 0x39 ? c - 0x30 : c - 0x57);
+  }
+  return value >>> 0;
 }
 
 /**
@@ -498,7 +559,9 @@ function splice(
  * maxLength, too_many_fields (offset: where it would go) if the loop field must be added to a
  * header that already has maxFields fields.
  *
- * Returns the text to insert at [S_SPLICE_START, S_SPLICE_END) of the header, or null on error.
+ * Returns the outgoing header (every byte of `header` outside the loop field's value, or with
+ * `;key=value` after the last field), with count, loop, evicted and dropped in the record's
+ * batch slots (`B_*`); or null on error (code and offset in the record).
  */
 export function enterInto(
   header: string,
@@ -507,10 +570,13 @@ export function enterInto(
   options: ResolvedOptions,
   record: Uint32Array,
 ): string | null {
-  if (parseInto(header, options, record) !== E_OK) return null;
-  const base = entriesBase(options.maxFields) + 2 * record[S_LINEAGE_ENTRIES];
+  if (tokenizeInto(header, options, record) !== E_OK) return null;
+  const base = entriesBase(options.maxFields);
+  loopEntriesInto(header, record, base);
   const total = record[S_LOOP_ENTRIES];
   const loopField = record[S_ACCESSORS + 2 * A_LOOP];
+  const owns: boolean[] = [];
+  for (let i = 0; i < total; i++) owns.push(hexValue(header, record[base + 2 * i]) === hash);
 
   // Malformed pieces of the loop field are dropped (and counted).
   let dropped = 0;
@@ -524,7 +590,7 @@ export function enterInto(
   let ownCount = 0;
   let otherCount = 0;
   for (let i = 0; i < total; i++) {
-    if (hexValue(header, record[base + 2 * i]) !== hash) {
+    if (!owns[i]) {
       otherCount++;
       continue;
     }
@@ -541,7 +607,7 @@ export function enterInto(
   const evicted = evict > 0 ? new Uint8Array(total) : null;
   if (evicted !== null) {
     const others: number[] = [];
-    for (let i = 0; i < total; i++) if (hexValue(header, record[base + 2 * i]) !== hash) others.push(i);
+    for (let i = 0; i < total; i++) if (!owns[i]) others.push(i);
     others.sort((a, b) => record[base + 2 * a + 1] - record[base + 2 * b + 1] || a - b);
     for (let k = 0; k < evict; k++) evicted[others[k]] = 1;
   }
@@ -553,7 +619,7 @@ export function enterInto(
   };
   for (let i = 0; i < total; i++) {
     const hashStart = record[base + 2 * i];
-    if (hexValue(header, hashStart) === hash) {
+    if (owns[i]) {
       if (i === own) append(ownEntry);
       continue;
     }
@@ -573,11 +639,48 @@ export function enterInto(
     insert = end < 0 ? null : splice(header, record, options, end, end, `;${options.loopKey}=${value}`);
   }
   if (insert === null) return null;
-  record[S_COUNT] = count;
-  record[S_IS_LOOP] = count > threshold ? 1 : 0;
-  record[S_EVICTED] = evict;
-  record[S_DROPPED] = dropped;
-  return insert;
+  const outgoing = applySplice(header, record, insert);
+  record[B_COUNT] = count;
+  record[B_IS_LOOP] = count > threshold ? 1 : 0;
+  record[B_EVICTED] = evict;
+  record[B_DROPPED] = dropped;
+  record[B_OUTPUT_END] = outgoing.length;
+  return outgoing;
+}
+
+/**
+ * A batch: `enterInto` for each header on its own. Header i's result goes into the
+ * `BATCH_SLOTS` slots of `record` from `i * BATCH_SLOTS` (an error is that header's result, with
+ * an empty outgoing header), its outgoing header into `outgoing[i]`; `B_OUTPUT_END` counts the
+ * outgoing headers' lengths so far. `scratch(length)` lends a parse record for `length` units.
+ */
+export function enterBatchInto(
+  headers: readonly string[],
+  hash: number,
+  counter: CounterOptions,
+  options: ResolvedOptions,
+  scratch: (length: number) => Uint32Array,
+  record: Uint32Array,
+  outgoing: string[],
+): void {
+  outgoing.length = headers.length;
+  let end = 0;
+  for (let i = 0; i < headers.length; i++) {
+    const work = scratch(headers[i].length);
+    const entered = enterInto(headers[i], hash, counter, options, work);
+    const at = i * BATCH_SLOTS;
+    if (entered === null) {
+      record.fill(0, at, at + BATCH_SLOTS);
+      record[at + B_STATUS] = work[S_STATUS];
+      record[at + B_OFFSET] = work[S_OFFSET];
+      outgoing[i] = '';
+    } else {
+      record.set(work.subarray(0, B_OUTPUT_END), at);
+      end += entered.length;
+      outgoing[i] = entered;
+    }
+    record[at + B_OUTPUT_END] = end;
+  }
 }
 
 /** First byte of `text` for which `allowed` is false, or -1 (an empty text fails at 0). */

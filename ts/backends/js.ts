@@ -1,11 +1,13 @@
 /** The pure-TypeScript backend: the reference implementation itself. */
 import { DIAGNOSTIC_NAMES, ERROR_NAMES, REASON_NAMES } from '../codes.js';
-import { recordCapacity, SPLICE_RECORD_LENGTH, type ResolvedOptions } from '../record.js';
-import { enterInto, parseInto, resourceHash, setFieldInto, validateLineageInto } from '../reference.js';
+import { BATCH_SLOTS, recordCapacity, SPLICE_RECORD_LENGTH, type ResolvedOptions } from '../record.js';
+import { enterBatchInto, enterInto, parseInto, resourceHash, setFieldInto, validateLineageInto } from '../reference.js';
 import type { Backend } from './types.js';
 
 let record = new Uint32Array(recordCapacity(256, 64));
+let batch = new Uint32Array(BATCH_SLOTS * 16);
 let insert = '';
+const outgoing: string[] = [];
 
 function recordFor(length: number, maxFields: number): Uint32Array {
   const needed = Math.max(recordCapacity(length, maxFields), SPLICE_RECORD_LENGTH);
@@ -29,9 +31,15 @@ export const jsBackend: Backend = {
   },
   enter(header, hash, counter, options) {
     const out = recordFor(clamp(header.length, options), options.maxFields);
-    insert = enterInto(header, hash, counter, options, out) ?? '';
+    outgoing[0] = enterInto(header, hash, counter, options, out) ?? '';
     return out;
   },
+  enterBatch(headers, hash, counter, options) {
+    if (batch.length < headers.length * BATCH_SLOTS) batch = new Uint32Array(Math.max(headers.length * BATCH_SLOTS, 2 * batch.length));
+    enterBatchInto(headers, hash, counter, options, (length) => recordFor(clamp(length, options), options.maxFields), batch, outgoing);
+    return batch;
+  },
+  entered: (index) => outgoing[index],
   setField(header, key, value, options) {
     const out = recordFor(clamp(header.length, options), options.maxFields);
     insert = setFieldInto(header, key, value, options, out) ?? '';

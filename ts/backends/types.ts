@@ -20,11 +20,21 @@ export interface Backend {
   parse(header: string, options: ResolvedOptions): Uint32Array;
   /** Validate a bare Lineage value (record with maxFields 0). */
   validateLineage(value: string): Uint32Array;
-  /** Count an entry of `hash` in the loop field; splice in the record, text via `inserted()`. */
+  /**
+   * Count an entry of `hash` in the loop field: a batch of one. The record holds the header's
+   * batch slots (`B_*` of `record.ts`); `entered(0)` is the outgoing header.
+   */
   enter(header: string, hash: number, counter: CounterOptions, options: ResolvedOptions): Uint32Array;
+  /**
+   * `enter` for each header, in one call: header i's slots start at `i * BATCH_SLOTS` (its error,
+   * if any, is its result); `entered(i)` is its outgoing header.
+   */
+  enterBatch(headers: readonly string[], hash: number, counter: CounterOptions, options: ResolvedOptions): Uint32Array;
+  /** Outgoing header `index` of the last `enter`/`enterBatch` ('' where that header failed). */
+  entered(index: number): string;
   /** Set `key` to `value`; splice in the record, text via `inserted()`. */
   setField(header: string, key: string, value: string, options: ResolvedOptions): Uint32Array;
-  /** The text to insert, after a successful `enter` or `setField`. */
+  /** The text to insert, after a successful `setField`. */
   inserted(): string;
   /** FNV-1a 32 of the UTF-8 bytes of `resource`. */
   resourceHash(resource: string): number;

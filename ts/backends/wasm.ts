@@ -2,16 +2,28 @@
  * The WebAssembly backend: `crates/wasm` (the Rust core) behind the `Backend` interface.
  *
  * es-module-lexer style: the instance owns grow-only scratch buffers in its linear memory (the
- * input bytes, the `u32` record, the bytes to insert). A call writes the header with
- * `TextEncoder.encodeInto` at the input pointer, passes lengths and options as numbers, and
- * returns a `Uint32Array` view of the record; no string crosses the boundary on the hot path and
- * nothing needs freeing. The views are re-taken whenever memory has grown (`memory.buffer`
- * changes identity). The bytes are inlined (`ts/generated/wasm-bytes.ts`), so loading is
- * synchronous in Node, browsers and workers alike.
+ * input bytes, a batch's header lengths, the `u32` record, the output bytes). A call writes the
+ * header with `TextEncoder.encodeInto` at the input pointer, passes lengths and options as
+ * numbers, and returns a `Uint32Array` view of the record; the output (outgoing headers, or the
+ * bytes a setter inserts) is decoded once, when asked for. Nothing needs freeing. The views are
+ * re-taken whenever memory has grown (`memory.buffer` changes identity). The bytes are inlined
+ * (`ts/generated/wasm-bytes.ts`), so loading is synchronous in Node, browsers and workers alike.
+ *
+ * UTF-8 in gives the reference's answers: everything before a header's first non-ASCII unit is
+ * ASCII (one byte each), so that unit is rejected at the same offset, and a header whose first
+ * non-ASCII unit lies past `maxLength` is too long either way.
  */
 import * as glue from '../generated/trace_lineage_wasm.js';
 import { wasmBase64 } from '../generated/wasm-bytes.js';
-import { recordCapacity, SPLICE_RECORD_LENGTH, S_INSERT_LENGTH, type ResolvedOptions } from '../record.js';
+import {
+  B_OUTPUT_END,
+  BATCH_SLOTS,
+  batchOutputCapacity,
+  recordCapacity,
+  S_INSERT_LENGTH,
+  SPLICE_RECORD_LENGTH,
+  type ResolvedOptions,
+} from '../record.js';
 import type { Backend } from './types.js';
 
 const E_BUFFER_TOO_SMALL = 8;
@@ -24,10 +36,24 @@ function decodeBase64(text: string): Uint8Array<ArrayBuffer> {
   return bytes;
 }
 
-let loaded: Backend | undefined;
+/** Node's `Buffer`, where there is one: its `latin1Slice` decodes ASCII faster than TextDecoder. */
+interface Latin1View extends Uint8Array {
+  latin1Slice(start: number, end: number): string;
+}
+const NodeBuffer = (globalThis as unknown as { Buffer?: { from(buffer: ArrayBufferLike, offset: number, length: number): Latin1View } }).Buffer;
+
+let loaded: WasmBackend | undefined;
+
+/** The backend plus the benchmark floors of the same instance (`bench/`). */
+export interface WasmBackend extends Backend {
+  /** An empty call into the module. */
+  floorEmpty(): void;
+  /** A string into linear memory, through the module, and back out: the boundary's own cost. */
+  floorEcho(text: string): string;
+}
 
 /** Instantiate the module (once) and return the backend; throws, with a `cause`, if it cannot. */
-export function loadWasmBackend(): Backend {
+export function loadWasmBackend(): WasmBackend {
   loaded ??= createWasmBackend();
   return loaded;
 }
@@ -45,7 +71,7 @@ function instantiate(): glue.InitOutput {
   }
 }
 
-function createWasmBackend(): Backend {
+function createWasmBackend(): WasmBackend {
   const { memory } = instantiate();
   const encoder = new TextEncoder();
   const decoder = new TextDecoder();
@@ -53,23 +79,33 @@ function createWasmBackend(): Backend {
   // The scratch buffers: where they are and how large, as last reserved.
   let inputPointer = 0;
   let inputCapacity = 0;
+  let lengthsPointer = 0;
+  let lengthsCapacity = 0;
   let recordPointer = 0;
   let recordSlots = 0;
-  let insertPointer = 0;
-  let insertCapacity = 0;
+  let outputPointer = 0;
+  let outputCapacity = 0;
   // Views of linear memory, re-taken when memory grows (its buffer changes identity).
   let buffer: ArrayBufferLike | undefined;
   let input = new Uint8Array(0);
+  let lengths = new Uint32Array(0);
   let record = new Uint32Array(0);
+  let output = new Uint8Array(0);
+  let latin1: Latin1View | undefined;
   // The loop key the instance holds (sent again only when it changes).
   let loopKey: string | undefined;
-  let insertLength = 0;
+  // The last call's output: its length, and (decoded once, when asked for) its text.
+  let outputLength = 0;
+  let outputText: string | undefined;
 
   function views(): void {
     if (memory.buffer === buffer) return;
     buffer = memory.buffer;
     input = new Uint8Array(buffer, inputPointer, inputCapacity);
+    lengths = new Uint32Array(buffer, lengthsPointer, lengthsCapacity);
     record = new Uint32Array(buffer, recordPointer, recordSlots);
+    output = new Uint8Array(buffer, outputPointer, outputCapacity);
+    latin1 = NodeBuffer?.from(buffer, outputPointer, outputCapacity);
   }
 
   const clampU32 = (n: number): number => Math.min(Math.ceil(n), U32_MAX);
@@ -77,25 +113,28 @@ function createWasmBackend(): Backend {
     needed <= capacity ? capacity : clampU32(Math.max(needed, 2 * capacity));
 
   /** Grow the buffers to at least these sizes (doubling, so that growth is rare). */
-  function reserve(inputBytes: number, slots: number, insertBytes: number): void {
-    if (inputBytes <= inputCapacity && slots <= recordSlots && insertBytes <= insertCapacity) return;
-    let sizes = [grown(inputBytes, inputCapacity), grown(slots, recordSlots), grown(insertBytes, insertCapacity)];
-    if (glue.reserve(sizes[0], sizes[1], sizes[2]) !== 1) {
-      sizes = [Math.max(inputCapacity, clampU32(inputBytes)), Math.max(recordSlots, clampU32(slots)), Math.max(insertCapacity, clampU32(insertBytes))];
-      if (glue.reserve(sizes[0], sizes[1], sizes[2]) !== 1) throw new RangeError('trace-lineage: out of WebAssembly memory');
+  function reserve(inputBytes: number, lengthSlots: number, slots: number, outputBytes: number): void {
+    if (inputBytes <= inputCapacity && lengthSlots <= lengthsCapacity && slots <= recordSlots && outputBytes <= outputCapacity) return;
+    const current = [inputCapacity, lengthsCapacity, recordSlots, outputCapacity];
+    const needed = [inputBytes, lengthSlots, slots, outputBytes];
+    let sizes = needed.map((size, i) => grown(size, current[i]));
+    if (glue.reserve(sizes[0], sizes[1], sizes[2], sizes[3]) !== 1) {
+      sizes = needed.map((size, i) => Math.max(current[i], clampU32(size)));
+      if (glue.reserve(sizes[0], sizes[1], sizes[2], sizes[3]) !== 1) throw new RangeError('trace-lineage: out of WebAssembly memory');
     }
-    [inputCapacity, recordSlots, insertCapacity] = sizes;
+    [inputCapacity, lengthsCapacity, recordSlots, outputCapacity] = sizes;
     inputPointer = glue.inputPointer();
+    lengthsPointer = glue.lengthsPointer();
     recordPointer = glue.recordPointer();
-    insertPointer = glue.insertPointer();
+    outputPointer = glue.outputPointer();
     buffer = undefined;
     views();
   }
 
   /** Reserve for `units` UTF-16 units of input (3 bytes each at most) and send the loop key. */
-  function prepare(options: ResolvedOptions, units: number, slots: number, insertBytes: number): void {
+  function prepare(options: ResolvedOptions, units: number, lengthSlots: number, slots: number, outputBytes: number): void {
     const key = options.loopKey;
-    reserve(3 * Math.max(units, key.length) + 4, Math.max(slots, SPLICE_RECORD_LENGTH), insertBytes);
+    reserve(3 * Math.max(units, key.length) + 4, lengthSlots, Math.max(slots, SPLICE_RECORD_LENGTH), outputBytes);
     if (key !== loopKey) {
       const { written } = encoder.encodeInto(key, input);
       if (glue.setLoopKey(written) !== 1) throw new RangeError('trace-lineage: out of WebAssembly memory');
@@ -122,16 +161,42 @@ function createWasmBackend(): Backend {
     return record;
   }
 
-  /** Run a splice call; retry once with a maxLength-byte insert buffer if it was too small. */
-  function splice(call: () => number, maxLength: number): Uint32Array {
-    let status = call();
-    if (status === E_BUFFER_TOO_SMALL && insertCapacity < maxLength) {
-      reserve(0, 0, maxLength);
-      status = call();
-    }
+  /** Bytes `[0, length)` of the output, as text (ASCII: what the core writes). */
+  function decodeOutput(length: number): string {
+    views();
+    return latin1 !== undefined ? latin1.latin1Slice(0, length) : decoder.decode(output.subarray(0, length));
+  }
+
+  /** After an enter: the output is the outgoing headers, back to back. */
+  function afterEnter(count: number, status: number): Uint32Array {
+    if (status !== 0) throw new Error(`trace-lineage: the WebAssembly buffers were too small (a bug): status ${status}`);
     const out = result();
-    insertLength = status === 0 ? out[S_INSERT_LENGTH] : 0;
+    outputLength = count > 0 ? out[(count - 1) * BATCH_SLOTS + B_OUTPUT_END] : 0;
+    outputText = undefined;
     return out;
+  }
+
+  /** Encode each header (bounded) back to back, their byte lengths in the lengths buffer. */
+  function writeBatch(headers: readonly string[], options: ResolvedOptions): number {
+    const texts = headers.map((header) => bounded(header, options));
+    let units = 0;
+    for (const text of texts) units += text.length;
+    const keyLength = options.loopKey.length;
+    prepare(options, units, texts.length, texts.length * BATCH_SLOTS, batchOutputCapacity(3 * units, texts.length, keyLength));
+    const joined = texts.join('');
+    const written = encodeAt(joined, 0);
+    if (written === joined.length) {
+      // All ASCII: a header's bytes are its units.
+      for (let i = 0; i < texts.length; i++) lengths[i] = texts[i].length;
+      return written;
+    }
+    // Some header is not ASCII: encode each on its own (no surrogate pair across two headers).
+    let offset = 0;
+    for (let i = 0; i < texts.length; i++) {
+      lengths[i] = encodeAt(texts[i], offset);
+      offset += lengths[i];
+    }
+    return offset;
   }
 
   return {
@@ -139,14 +204,14 @@ function createWasmBackend(): Backend {
 
     parse(header, options) {
       const text = bounded(header, options);
-      prepare(options, text.length, parseSlots(text.length, options), 0);
+      prepare(options, text.length, 0, parseSlots(text.length, options), 0);
       glue.parse(encodeAt(text, 0), options.maxLength, options.maxFields);
       return result();
     },
 
     validateLineage(value) {
       const length = value.length;
-      reserve(3 * length + 4, Math.max(recordCapacity(length, 0), SPLICE_RECORD_LENGTH), 0);
+      reserve(3 * length + 4, 0, Math.max(recordCapacity(length, 0), SPLICE_RECORD_LENGTH), 0);
       if (encodeAt(value, 0) !== length) {
         // Not ASCII: one byte per UTF-16 unit instead, so that offsets are the reference's (the
         // value is sliced by them). Every non-ASCII unit becomes 0xff, which, like the unit
@@ -162,42 +227,57 @@ function createWasmBackend(): Backend {
 
     enter(header, hash, { threshold, maxEntries, maxCount }, options) {
       const text = bounded(header, options);
-      // The new loop value: at most the old one (≤ the header) plus our entry, key and separators.
-      const insertBytes = Math.min(options.maxLength, 3 * text.length + options.loopKey.length + 32);
-      prepare(options, text.length, parseSlots(text.length, options), insertBytes);
+      prepare(options, text.length, 0, BATCH_SLOTS, batchOutputCapacity(3 * text.length, 1, options.loopKey.length));
       const length = encodeAt(text, 0);
       const { maxLength, maxFields } = options;
-      return splice(() => glue.enter(length, maxLength, maxFields, hash >>> 0, threshold >>> 0, maxEntries >>> 0, maxCount >>> 0), maxLength);
+      return afterEnter(1, glue.enter(length, maxLength, maxFields, hash >>> 0, threshold >>> 0, maxEntries >>> 0, maxCount >>> 0));
+    },
+
+    enterBatch(headers, hash, { threshold, maxEntries, maxCount }, options) {
+      writeBatch(headers, options);
+      const { maxLength, maxFields } = options;
+      const status = glue.enterBatch(headers.length, maxLength, maxFields, hash >>> 0, threshold >>> 0, maxEntries >>> 0, maxCount >>> 0);
+      return afterEnter(headers.length, status);
+    },
+
+    entered(index) {
+      outputText ??= decodeOutput(outputLength);
+      const start = index === 0 ? 0 : record[(index - 1) * BATCH_SLOTS + B_OUTPUT_END];
+      return outputText.slice(start, record[index * BATCH_SLOTS + B_OUTPUT_END]);
     },
 
     setField(header, key, value, options) {
       // Key and value are checked whole (an invalid byte anywhere is reported), the header bounded.
       const text = bounded(header, options);
       const units = text.length + key.length + value.length;
-      const insertBytes = Math.min(options.maxLength, 3 * (key.length + value.length) + 4);
-      prepare(options, units, parseSlots(text.length, options), insertBytes);
-      const headerLength = encodeAt(text, 0);
-      const keyLength = encodeAt(key, headerLength);
-      const valueLength = encodeAt(value, headerLength + keyLength);
-      const { maxLength, maxFields } = options;
-      return splice(() => glue.setField(headerLength, keyLength, valueLength, maxLength, maxFields), maxLength);
+      const call = (): number => {
+        const headerLength = encodeAt(text, 0);
+        const keyLength = encodeAt(key, headerLength);
+        const valueLength = encodeAt(value, headerLength + keyLength);
+        return glue.setField(headerLength, keyLength, valueLength, options.maxLength, options.maxFields);
+      };
+      prepare(options, units, 0, parseSlots(text.length, options), Math.min(options.maxLength, 3 * (key.length + value.length) + 4));
+      let status = call();
+      if (status === E_BUFFER_TOO_SMALL && outputCapacity < options.maxLength) {
+        reserve(0, 0, 0, options.maxLength);
+        status = call();
+      }
+      const out = result();
+      outputLength = status === 0 ? out[S_INSERT_LENGTH] : 0;
+      return out;
     },
 
     inserted() {
-      if (insertLength === 0) return '';
-      views();
-      const bytes = new Uint8Array(memory.buffer, insertPointer, insertLength);
-      // ASCII (a header's bytes): for short texts fromCharCode beats a TextDecoder call.
-      return insertLength <= 1024 ? String.fromCharCode.apply(null, bytes as unknown as number[]) : decoder.decode(bytes);
+      return outputLength === 0 ? '' : decodeOutput(outputLength);
     },
 
     resourceHash(resource) {
-      reserve(3 * resource.length + 4, 0, 0);
+      reserve(3 * resource.length + 4, 0, 0, 0);
       return glue.resourceHash(encodeAt(resource, 0));
     },
 
     codeTables() {
-      reserve(1024, 0, 0); // the tables fit: the call below need not grow the input buffer
+      reserve(1024, 0, 0, 0); // the tables fit: the call below need not grow the input buffer
       const length = glue.codeTables();
       inputPointer = glue.inputPointer();
       buffer = undefined;
@@ -205,6 +285,15 @@ function createWasmBackend(): Backend {
       const text = decoder.decode(new Uint8Array(memory.buffer, inputPointer, length));
       const [errors, diagnostics, reasons] = text.split('\n').map((line) => line.split(','));
       return { errors, diagnostics, reasons };
+    },
+
+    floorEmpty() {
+      glue.floorEmpty();
+    },
+
+    floorEcho(text) {
+      reserve(3 * text.length + 4, 0, 0, 3 * text.length + 4);
+      return decodeOutput(glue.floorEcho(encodeAt(text, 0)));
     },
   };
 }

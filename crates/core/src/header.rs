@@ -1,6 +1,7 @@
 //! Tokenising and parsing a trace header: zero-copy spans into the input, no allocation.
 
 use crate::codes::{DiagnosticCode, ErrorCode, Reason};
+use crate::scan::{self, find_byte};
 use crate::validate;
 
 /// Default longest header accepted, in bytes.
@@ -65,7 +66,7 @@ impl Options<'_> {
         if self.loop_key.is_empty() || !self.loop_key.iter().all(|&b| is_key_byte(b)) {
             return invalid;
         }
-        if KNOWN_KEYS.iter().any(|known| self.loop_key.eq_ignore_ascii_case(known)) {
+        if known_key(self.loop_key, &[]).is_some() {
             return invalid;
         }
         Ok(())
@@ -93,23 +94,18 @@ pub enum Accessor {
     Loop = 5,
 }
 
-const fn is_whitespace(b: u8) -> bool {
-    b == b' ' || b == b'\t'
-}
-
-/// A byte a header may hold: visible ASCII, space, tab.
-pub(crate) const fn is_header_byte(b: u8) -> bool {
-    matches!(b, b'\t' | b' '..=b'~')
+fn is_whitespace(b: u8) -> bool {
+    scan::is(b, scan::WHITESPACE)
 }
 
 /// A key byte: visible ASCII except `;` and `=`.
-pub(crate) const fn is_key_byte(b: u8) -> bool {
-    matches!(b, b'!'..=b'~') && b != b';' && b != b'='
+pub(crate) fn is_key_byte(b: u8) -> bool {
+    scan::is(b, scan::KEY)
 }
 
 /// A value byte a setter may write: visible ASCII except `;`.
-pub(crate) const fn is_value_byte(b: u8) -> bool {
-    matches!(b, b'!'..=b'~') && b != b';'
+pub(crate) fn is_value_byte(b: u8) -> bool {
+    scan::is(b, scan::VALUE)
 }
 
 /// One field: byte ranges into the input, trimmed of optional whitespace.
@@ -159,14 +155,12 @@ impl<'a> Segments<'a> {
 impl Iterator for Segments<'_> {
     type Item = Segment;
 
+    #[cfg_attr(not(target_arch = "wasm32"), inline(always))] // into the parse loop: its results then stay in registers
     fn next(&mut self) -> Option<Segment> {
         let input = self.input;
         while !self.done {
             let segment_start = self.start;
-            let segment_end = input[segment_start..]
-                .iter()
-                .position(|&b| b == b';')
-                .map_or(input.len(), |at| segment_start + at);
+            let segment_end = find_byte(input, segment_start, b';');
             if segment_end == input.len() {
                 self.done = true;
             } else {
@@ -192,7 +186,7 @@ impl Iterator for Segments<'_> {
             }
             self.in_empty_run = false;
             let mut whitespace = (start > segment_start).then_some(segment_start);
-            let equals = input[start..end].iter().position(|&b| b == b'=').map(|at| start + at);
+            let equals = Some(find_byte(&input[..end], start, b'=')).filter(|&at| at < end);
             let field = match equals {
                 None => {
                     if whitespace.is_none() && end < segment_end {
@@ -259,8 +253,9 @@ pub struct TraceHeader<'a> {
     input: &'a [u8],
     field_count: usize,
     diagnostic_count: usize,
-    /// Index and value range of the last field of each known key (with `=`).
-    accessors: [Option<(usize, usize, usize)>; 6],
+    /// Index and value range of the last field of each known key (with `=`), index
+    /// `u32::MAX` when absent (inputs are at most 16 MiB: offsets fit, and the header stays small).
+    accessors: [[u32; 3]; 6],
     last_field_end: usize,
 }
 
@@ -270,8 +265,7 @@ pub(crate) fn check_bytes(input: &[u8], max_length: u32) -> Result<(), Error> {
         return Err(Error::new(ErrorCode::Empty, 0));
     }
     let limit = max_length as usize;
-    let scanned = &input[..input.len().min(limit)];
-    if let Some(at) = scanned.iter().position(|&b| !is_header_byte(b)) {
+    if let Some(at) = scan::first_non_header_byte(&input[..input.len().min(limit)]) {
         return Err(Error::new(ErrorCode::InvalidByte, at));
     }
     if input.len() > limit {
@@ -280,11 +274,74 @@ pub(crate) fn check_bytes(input: &[u8], max_length: u32) -> Result<(), Error> {
     Ok(())
 }
 
-fn known_key(key: &[u8], loop_key: &[u8]) -> Option<usize> {
-    KNOWN_KEYS
+/// `Some(exact)` when `key` equals `canonical` ASCII case-insensitively (`exact`: in its case).
+#[inline(always)]
+fn key_matches(key: &[u8], canonical: &[u8]) -> Option<bool> {
+    if key.len() != canonical.len() {
+        return None;
+    }
+    let mut exact = true;
+    for (&a, &b) in key.iter().zip(canonical) {
+        if a != b {
+            if !a.eq_ignore_ascii_case(&b) {
+                return None;
+            }
+            exact = false;
+        }
+    }
+    Some(exact)
+}
+
+/// Up to 8 bytes as a little-endian word, zero above.
+#[inline(always)]
+const fn packed(bytes: &[u8]) -> u64 {
+    let mut word = [0u8; 8];
+    let mut at = 0;
+    while at < bytes.len() && at < 8 {
+        word[at] = bytes[at];
+        at += 1;
+    }
+    u64::from_le_bytes(word)
+}
+
+/// The first `N` bytes of `key` (at least that long) as a little-endian word, zero above.
+#[inline(always)]
+fn load<const N: usize>(key: &[u8]) -> u64 {
+    let mut word = [0u8; 8];
+    word[..N].copy_from_slice(&key[..N]);
+    u64::from_le_bytes(word)
+}
+
+/// A known key of `length` bytes: the accessor, its packed spelling, and the bit that folds ASCII
+/// case in each of its bytes (all letters: `| 0x20` folds nothing else onto them).
+struct KnownKey {
+    accessor: Accessor,
+    spelling: u64,
+    case: u64,
+}
+const fn known(accessor: Accessor) -> KnownKey {
+    let key = KNOWN_KEYS[accessor as usize];
+    KnownKey { accessor, spelling: packed(key), case: 0x2020_2020_2020_2020 >> (8 * (8 - key.len())) }
+}
+const KEYS_OF_4: [KnownKey; 2] = [known(Accessor::Root), known(Accessor::Self_)];
+const KEYS_OF_6: [KnownKey; 1] = [known(Accessor::Parent)];
+const KEYS_OF_7: [KnownKey; 2] = [known(Accessor::Sampled), known(Accessor::Lineage)];
+
+/// Which accessor `key` names (ASCII case-insensitively), and whether it is spelled exactly.
+#[inline(always)]
+fn known_key(key: &[u8], loop_key: &[u8]) -> Option<(usize, bool)> {
+    // Only the known keys of the key's length are compared, as words (the loop key is none of them).
+    let (candidates, word): (&[KnownKey], u64) = match key.len() {
+        4 => (&KEYS_OF_4, load::<4>(key)),
+        6 => (&KEYS_OF_6, load::<6>(key)),
+        7 => (&KEYS_OF_7, load::<7>(key)),
+        _ => (&[], 0),
+    };
+    candidates
         .iter()
-        .position(|known| key.eq_ignore_ascii_case(known))
-        .or_else(|| key.eq_ignore_ascii_case(loop_key).then_some(Accessor::Loop as usize))
+        .find(|known| word | known.case == known.spelling | known.case)
+        .map(|known| (known.accessor as usize, word == known.spelling))
+        .or_else(|| key_matches(key, loop_key).map(|exact| (Accessor::Loop as usize, exact)))
 }
 
 impl<'a> TraceHeader<'a> {
@@ -301,7 +358,7 @@ impl<'a> TraceHeader<'a> {
             input,
             field_count: 0,
             diagnostic_count: 0,
-            accessors: [None; 6],
+            accessors: [[u32::MAX; 3]; 6],
             last_field_end: 0,
         };
         let mut seen = [false; 6];
@@ -311,17 +368,16 @@ impl<'a> TraceHeader<'a> {
                     return Err(Error::new(ErrorCode::TooManyFields, field.key_start));
                 }
             }
-            let step = Step::of(input, segment, options.loop_key, &mut seen);
-            for diagnostic in step.diagnostics.into_iter().flatten() {
+            let accessor = classify(input, segment, options.loop_key, &mut seen, |diagnostic| {
                 header.diagnostic_count += 1;
                 sink.diagnostic(diagnostic);
-            }
+            });
             if let Segment::Field(field, _) = segment {
                 let index = header.field_count;
                 header.field_count += 1;
                 header.last_field_end = field.end();
-                if let (Some(accessor), Some((start, end))) = (step.accessor, field.value) {
-                    header.accessors[accessor] = Some((index, start, end));
+                if let (Some(accessor), Some((start, end))) = (accessor, field.value) {
+                    header.accessors[accessor] = [index as u32, start as u32, end as u32];
                 }
                 sink.field(index, &field);
             }
@@ -362,7 +418,10 @@ impl<'a> TraceHeader<'a> {
 
     /// The field index and value range of an accessor's field (the last one with that key).
     pub fn accessor(&self, accessor: Accessor) -> Option<(usize, usize, usize)> {
-        self.accessors[accessor as usize]
+        match self.accessors[accessor as usize] {
+            [u32::MAX, _, _] => None,
+            [index, start, end] => Some((index as usize, start as usize, end as usize)),
+        }
     }
 
     /// The raw value of an accessor's field.
@@ -406,56 +465,43 @@ impl<'a> TraceHeader<'a> {
     }
 }
 
-/// What one segment contributes: its diagnostics, in order, and the accessor a field names.
-struct Step {
-    diagnostics: [Option<Diagnostic>; 3],
-    accessor: Option<usize>,
-}
-
-impl Step {
-    /// The one place that decides a segment's diagnostics (whitespace, then missing `=` or
-    /// empty key, then key case, then duplicate), for parsing and for [`Diagnostics`] alike.
-    fn of(input: &[u8], segment: Segment, loop_key: &[u8], seen: &mut [bool; 6]) -> Step {
-        let mut step = Step { diagnostics: [None; 3], accessor: None };
-        let mut count = 0;
-        let mut push = |step: &mut Step, code, offset| {
-            step.diagnostics[count] = Some(Diagnostic { code, offset });
-            count += 1;
-        };
-        let (field, whitespace) = match segment {
-            Segment::Trailing(at) => {
-                push(&mut step, DiagnosticCode::TrailingSemicolon, at);
-                return step;
-            }
-            Segment::EmptyRun(at) => {
-                push(&mut step, DiagnosticCode::EmptyField, at);
-                return step;
-            }
-            Segment::Field(field, whitespace) => (field, whitespace),
-        };
-        if let Some(at) = whitespace {
-            push(&mut step, DiagnosticCode::Whitespace, at);
+/// The one place that decides a segment's diagnostics (whitespace, then missing `=` or empty
+/// key, then key case, then duplicate), for parsing and for [`Diagnostics`] alike: each goes to
+/// `emit`, in order. Returns the accessor a field names, if any.
+#[cfg_attr(not(target_arch = "wasm32"), inline(always))] // into the parse loop: no diagnostics array in memory on the hot path
+fn classify(input: &[u8], segment: Segment, loop_key: &[u8], seen: &mut [bool; 6], mut emit: impl FnMut(Diagnostic)) -> Option<usize> {
+    let (field, whitespace) = match segment {
+        Segment::Trailing(offset) => {
+            emit(Diagnostic { code: DiagnosticCode::TrailingSemicolon, offset });
+            return None;
         }
-        if field.value.is_none() {
-            push(&mut step, DiagnosticCode::MissingEquals, field.key_start);
-        } else if field.key_start == field.key_end {
-            push(&mut step, DiagnosticCode::EmptyKey, field.key_start);
-        } else {
-            let key = &input[field.key_start..field.key_end];
-            if let Some(accessor) = known_key(key, loop_key) {
-                let canonical = KNOWN_KEYS.get(accessor).copied().unwrap_or(loop_key);
-                if key != canonical {
-                    push(&mut step, DiagnosticCode::KeyCase, field.key_start);
-                }
-                if seen[accessor] {
-                    push(&mut step, DiagnosticCode::DuplicateKey, field.key_start);
-                }
-                seen[accessor] = true;
-                step.accessor = Some(accessor);
-            }
+        Segment::EmptyRun(offset) => {
+            emit(Diagnostic { code: DiagnosticCode::EmptyField, offset });
+            return None;
         }
-        step
+        Segment::Field(field, whitespace) => (field, whitespace),
+    };
+    if let Some(offset) = whitespace {
+        emit(Diagnostic { code: DiagnosticCode::Whitespace, offset });
     }
+    let offset = field.key_start;
+    if field.value.is_none() {
+        emit(Diagnostic { code: DiagnosticCode::MissingEquals, offset });
+        return None;
+    }
+    if field.key_start == field.key_end {
+        emit(Diagnostic { code: DiagnosticCode::EmptyKey, offset });
+        return None;
+    }
+    let (accessor, exact) = known_key(&input[field.key_start..field.key_end], loop_key)?;
+    if !exact {
+        emit(Diagnostic { code: DiagnosticCode::KeyCase, offset });
+    }
+    if seen[accessor] {
+        emit(Diagnostic { code: DiagnosticCode::DuplicateKey, offset });
+    }
+    seen[accessor] = true;
+    Some(accessor)
 }
 
 /// The diagnostics of a parsed header, in order.
@@ -481,7 +527,13 @@ impl Iterator for Diagnostics<'_, '_> {
                 }
             }
             let segment = self.segments.next()?;
-            self.pending = Step::of(self.input, segment, self.loop_key, &mut self.seen).diagnostics;
+            let mut pending = [None; 3];
+            let mut count = 0;
+            classify(self.input, segment, self.loop_key, &mut self.seen, |diagnostic| {
+                pending[count] = Some(diagnostic);
+                count += 1;
+            });
+            self.pending = pending;
             self.next = 0;
         }
     }

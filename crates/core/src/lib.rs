@@ -30,6 +30,7 @@ pub mod codes;
 mod header;
 pub mod record;
 pub mod rewrite;
+mod scan;
 pub mod validate;
 
 pub use codes::{DiagnosticCode, ErrorCode, Reason};
@@ -37,7 +38,7 @@ pub use header::{
     Accessor, Diagnostic, Diagnostics, Error, Field, Options, TraceHeader, Value, DEFAULT_LOOP_KEY,
     DEFAULT_MAX_FIELDS, DEFAULT_MAX_LENGTH, KNOWN_KEYS, MAX_MAX_FIELDS, MAX_MAX_LENGTH,
 };
-pub use rewrite::{enter, resource_hash, set_field, EnterOptions, Entered, Splice};
+pub use rewrite::{enter, enter_header, resource_hash, set_field, EnterOptions, Entered, Splice};
 
 /// Apply a splice: the outgoing header as a new vector.
 #[cfg(feature = "alloc")]

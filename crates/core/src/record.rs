@@ -4,9 +4,9 @@
 //! when a field is read. The layout is documented once, in `ts/record.ts`; these constants
 //! mirror it and `test/codes.test.ts` checks both sides agree.
 
-use crate::codes::{reason_code, ErrorCode};
+use crate::codes::{reason_code, ErrorCode, Reason};
 use crate::header::{Accessor, Error, Field, Options, Sink, TraceHeader};
-use crate::rewrite::{self, EnterOptions, Splice};
+use crate::rewrite::{self, EnterOptions};
 use crate::validate::{self, Entries, LineageFormat};
 
 /// "No such offset".
@@ -39,22 +39,32 @@ pub const S_V2_LAST: usize = 22;
 pub const S_INPUT_LENGTH: usize = 23;
 /// Fields: [key start, key end, value start, value end].
 pub const FIELDS_BASE: usize = 24;
-/// Enter: the count.
-pub const S_COUNT: usize = 2;
-/// Enter: 1 when a loop.
-pub const S_IS_LOOP: usize = 3;
-/// Enter/set: splice start.
+/// Set: splice start.
 pub const S_SPLICE_START: usize = 4;
-/// Enter/set: splice end.
+/// Set: splice end.
 pub const S_SPLICE_END: usize = 5;
-/// Enter/set: bytes to insert.
+/// Set: bytes to insert.
 pub const S_INSERT_LENGTH: usize = 6;
-/// Enter: entries evicted.
-pub const S_EVICTED: usize = 7;
-/// Enter: pieces dropped.
-pub const S_DROPPED: usize = 8;
-/// Slots an enter/set record needs.
-pub const SPLICE_RECORD_LENGTH: usize = 9;
+/// Slots a set record needs.
+pub const SPLICE_RECORD_LENGTH: usize = 7;
+
+/// Enter batch, per header: 0 or the header's error code.
+pub const B_STATUS: usize = 0;
+/// Enter batch, per header: the error's offset (0 when entered).
+pub const B_OFFSET: usize = 1;
+/// Enter batch, per header: the count.
+pub const B_COUNT: usize = 2;
+/// Enter batch, per header: 1 when a loop.
+pub const B_IS_LOOP: usize = 3;
+/// Enter batch, per header: entries evicted.
+pub const B_EVICTED: usize = 4;
+/// Enter batch, per header: pieces dropped.
+pub const B_DROPPED: usize = 5;
+/// Enter batch, per header: where its outgoing header ends in the output (it starts where the
+/// previous one ended; a header with an error has an empty one).
+pub const B_OUTPUT_END: usize = 6;
+/// Enter batch: slots per header.
+pub const BATCH_SLOTS: usize = 7;
 
 /// Where the diagnostics start.
 pub const fn diagnostics_base(max_fields: usize) -> usize {
@@ -97,15 +107,23 @@ impl Sink for RecordSink<'_> {
     }
 }
 
-/// Write the well-formed entries of `value` (at `offset` in the input) from `base`; their number.
-fn write_entries(value: &[u8], offset: usize, record: &mut [u32], base: usize) -> u32 {
+/// Write the well-formed entries of `value` (at `offset` in the input) from `base`, in one
+/// pass: their number, and the reason code of the first malformed piece (0 when none).
+fn write_entries(value: &[u8], offset: usize, record: &mut [u32], base: usize) -> (u32, u32) {
     let mut count = 0;
-    for entry in Entries::new(value).filter_map(Result::ok) {
-        record[base + 2 * count] = (offset + entry.offset) as u32;
-        record[base + 2 * count + 1] = entry.count;
-        count += 1;
+    let mut first_reason = 0;
+    for piece in Entries::new(value) {
+        match piece {
+            Ok(entry) => {
+                record[base + 2 * count] = (offset + entry.offset) as u32;
+                record[base + 2 * count + 1] = entry.count;
+                count += 1;
+            }
+            Err(reason) if first_reason == 0 => first_reason = reason as u32,
+            Err(_) => {}
+        }
     }
-    count as u32
+    (count as u32, first_reason)
 }
 
 /// Classify and validate a Lineage value at `offset`, writing format, entries or V2 parts.
@@ -124,8 +142,9 @@ fn write_lineage(value: &[u8], offset: usize, record: &mut [u32], base: usize) -
             Err(reason) => reason as u32,
         },
         LineageFormat::V1 => {
-            record[S_LINEAGE_ENTRIES] = write_entries(value, offset, record, base);
-            reason_code(validate::entries(value))
+            let (count, reason) = write_entries(value, offset, record, base);
+            record[S_LINEAGE_ENTRIES] = count;
+            reason
         }
         LineageFormat::Opaque => reason_code(validate::lineage(value)),
     }
@@ -180,10 +199,13 @@ pub fn parse(input: &[u8], options: &Options<'_>, record: &mut [u32]) -> u32 {
         let value = &input[start..end];
         let loop_base = base + 2 * record[S_LINEAGE_ENTRIES] as usize;
         record[S_ACCESSORS + 2 * Accessor::Loop as usize] = index as u32;
-        record[S_ACCESSORS + 2 * Accessor::Loop as usize + 1] = reason_code(validate::loop_field(value));
-        if !value.is_empty() {
-            record[S_LOOP_ENTRIES] = write_entries(value, start, record, loop_base);
-        }
+        // An empty loop field is `empty`, with no entries (`validate::loop_field`).
+        let (count, reason) = match value {
+            [] => (0, Reason::Empty as u32),
+            _ => write_entries(value, start, record, loop_base),
+        };
+        record[S_ACCESSORS + 2 * Accessor::Loop as usize + 1] = reason;
+        record[S_LOOP_ENTRIES] = count;
     }
     record[S_STATUS] = 0;
     record[S_OFFSET] = 0;
@@ -202,30 +224,53 @@ pub fn lineage(value: &[u8], record: &mut [u32]) -> u32 {
     0
 }
 
-fn write_splice(record: &mut [u32], splice: Splice) {
-    record[S_STATUS] = 0;
-    record[S_OFFSET] = 0;
-    record[S_SPLICE_START] = splice.start as u32;
-    record[S_SPLICE_END] = splice.end as u32;
-    record[S_INSERT_LENGTH] = splice.insert_length as u32;
+
+/// Output bytes an enter batch may need: every outgoing header is its input plus at most
+/// `;key=` and one `|<8 hex>:<count>` entry.
+pub const fn batch_output_capacity(input_length: usize, headers: usize, loop_key_length: usize) -> usize {
+    input_length + headers * (loop_key_length + 21)
 }
 
-/// [`rewrite::enter`] into `record` (at least [`SPLICE_RECORD_LENGTH`] slots) and `insert`.
-pub fn enter(input: &[u8], options: &Options<'_>, hash: u32, enter_options: &EnterOptions, record: &mut [u32], insert: &mut [u8]) -> u32 {
-    if record.len() < SPLICE_RECORD_LENGTH {
-        return fail(record, Error { code: ErrorCode::BufferTooSmall, offset: 0 });
+/// [`rewrite::enter_header`] for each header of a batch: `input` holds the headers back to back,
+/// `lengths` their lengths in bytes. Header `i`'s result goes into the [`BATCH_SLOTS`] slots of
+/// `record` from `i * BATCH_SLOTS` (a header's error is its result, not the batch's), its
+/// outgoing header into `output` (at least [`batch_output_capacity`] bytes), after the previous
+/// one. The same as entering each header on its own (options that are not usable are every
+/// header's error), without allocating. Returns 0, or `buffer_too_small` when the record, the
+/// lengths or the output do not fit (a binding bug: then no header's result is meaningful).
+pub fn enter_batch(
+    input: &[u8],
+    lengths: &[u32],
+    options: &Options<'_>,
+    hash: u32,
+    enter_options: &EnterOptions,
+    record: &mut [u32],
+    output: &mut [u8],
+) -> u32 {
+    let too_small = ErrorCode::BufferTooSmall as u32;
+    if record.len() < lengths.len() * BATCH_SLOTS {
+        return too_small;
     }
-    match rewrite::enter(input, options, hash, enter_options, insert) {
-        Ok(entered) => {
-            write_splice(record, entered.splice);
-            record[S_COUNT] = entered.count;
-            record[S_IS_LOOP] = u32::from(entered.is_loop);
-            record[S_EVICTED] = entered.evicted;
-            record[S_DROPPED] = entered.dropped;
-            0
-        }
-        Err(error) => fail(record, error),
+    let usable = rewrite::check_enter_options(options, enter_options);
+    let mut consumed = 0;
+    let mut written = 0;
+    for (slots, &length) in record.chunks_exact_mut(BATCH_SLOTS).zip(lengths) {
+        let Some(header) = input.get(consumed..consumed + length as usize) else {
+            return too_small;
+        };
+        consumed += length as usize;
+        let result = usable.and_then(|()| rewrite::enter_header_checked(header, options, hash, enter_options, &mut output[written..]));
+        let outcome = match result {
+            Ok((entered, length)) => {
+                written += length;
+                [0, 0, entered.count, u32::from(entered.is_loop), entered.evicted, entered.dropped, written as u32]
+            }
+            Err(error) if error.code == ErrorCode::BufferTooSmall => return too_small,
+            Err(error) => [error.code as u32, error.offset as u32, 0, 0, 0, 0, written as u32],
+        };
+        slots.copy_from_slice(&outcome);
     }
+    0
 }
 
 /// [`rewrite::set_field`] into `record` (at least [`SPLICE_RECORD_LENGTH`] slots) and `insert`.
@@ -235,7 +280,11 @@ pub fn set_field(input: &[u8], options: &Options<'_>, key: &[u8], value: &[u8], 
     }
     match rewrite::set_field(input, options, key, value, insert) {
         Ok(splice) => {
-            write_splice(record, splice);
+            record[S_STATUS] = 0;
+            record[S_OFFSET] = 0;
+            record[S_SPLICE_START] = splice.start as u32;
+            record[S_SPLICE_END] = splice.end as u32;
+            record[S_INSERT_LENGTH] = splice.insert_length as u32;
             0
         }
         Err(error) => fail(record, error),

@@ -31,12 +31,10 @@ struct Output<'b> {
 
 impl Output<'_> {
     fn push(&mut self, bytes: &[u8]) {
-        for &b in bytes {
-            if let Some(slot) = self.buffer.get_mut(self.length) {
-                *slot = b;
-            }
-            self.length += 1;
+        if let Some(slot) = self.buffer.get_mut(self.length..self.length + bytes.len()) {
+            slot.copy_from_slice(bytes);
         }
+        self.length += bytes.len();
     }
 
     fn push_decimal(&mut self, value: u32) {
@@ -56,12 +54,15 @@ impl Output<'_> {
 
     fn push_hash(&mut self, hash: u32) {
         const HEX: &[u8; 16] = b"0123456789abcdef";
-        for shift in (0..8).rev() {
-            self.push(&[HEX[((hash >> (shift * 4)) & 0xf) as usize]]);
+        let mut digits = [0u8; 8];
+        for (at, digit) in digits.iter_mut().enumerate() {
+            *digit = HEX[((hash >> (28 - 4 * at)) & 0xf) as usize];
         }
+        self.push(&digits);
     }
 
-    /// Finish a splice of `start..end` in `input`: the whole header must stay within the limit.
+    /// Finish a splice of `start..end` in `input` by everything written: the whole header must
+    /// stay within the limit.
     fn finish(self, input: &[u8], start: usize, end: usize, max_length: u32) -> Result<Splice, Error> {
         if input.len() - (end - start) + self.length > max_length as usize {
             return Err(Error::new(ErrorCode::TooLong, max_length as usize));
@@ -131,18 +132,66 @@ pub fn enter(
     enter_options: &EnterOptions,
     output: &mut [u8],
 ) -> Result<Entered, Error> {
+    check_enter_options(options, enter_options)?;
+    let mut out = Output { buffer: output, length: 0 };
+    count_entry(input, options, hash, enter_options, &mut out, false)
+}
+
+/// [`enter`], writing the whole outgoing header into `output` instead of the splice's bytes:
+/// returns what was entered and the outgoing header's length.
+pub fn enter_header(
+    input: &[u8],
+    options: &Options<'_>,
+    hash: u32,
+    enter_options: &EnterOptions,
+    output: &mut [u8],
+) -> Result<(Entered, usize), Error> {
+    check_enter_options(options, enter_options)?;
+    enter_header_checked(input, options, hash, enter_options, output)
+}
+
+/// [`enter_header`] with options already checked (a batch checks them once).
+pub(crate) fn enter_header_checked(
+    input: &[u8],
+    options: &Options<'_>,
+    hash: u32,
+    enter_options: &EnterOptions,
+    output: &mut [u8],
+) -> Result<(Entered, usize), Error> {
+    let mut out = Output { buffer: output, length: 0 };
+    let entered = count_entry(input, options, hash, enter_options, &mut out, true)?;
+    Ok((entered, out.length))
+}
+
+/// The parse options and the counter's options are usable.
+pub(crate) fn check_enter_options(options: &Options<'_>, enter_options: &EnterOptions) -> Result<(), Error> {
     options.validate()?;
     let EnterOptions { threshold, max_entries, max_count } = *enter_options;
     if max_entries == 0 || max_entries > MAX_MAX_ENTRIES || max_count <= threshold {
         return Err(Error::new(ErrorCode::InvalidOption, 0));
     }
+    Ok(())
+}
+
+/// The work of [`enter`]: writes the new loop value (or `;Key=value`) into `out`, preceded and
+/// followed by the rest of the input when `whole_header`.
+fn count_entry(
+    input: &[u8],
+    options: &Options<'_>,
+    hash: u32,
+    enter_options: &EnterOptions,
+    out: &mut Output<'_>,
+    whole_header: bool,
+) -> Result<Entered, Error> {
+    let EnterOptions { threshold, max_entries, max_count } = *enter_options;
     let header = TraceHeader::parse(input, options)?;
     let loop_field = header.accessor(Accessor::Loop);
     if loop_field.is_none() {
         append_at(&header, options)?;
     }
     let value = loop_field.map_or(&b""[..], |(_, start, end)| &input[start..end]);
-    let entries = || Entries::new(value).filter_map(Result::ok).enumerate();
+    // No loop field, no entries (an empty value would be one malformed piece).
+    let entries = || loop_field.map(|_| Entries::new(value)).into_iter().flatten().filter_map(Result::ok).enumerate();
     let is_own = |entry: &Entry<'_>| entry.hash_value() == hash;
 
     let mut dropped = match loop_field {
@@ -169,7 +218,14 @@ pub fn enter(
     let cut = Eviction::of(value, hash, evict);
     let mut at_cut = 0u32;
 
-    let mut out = Output { buffer: output, length: 0 };
+    let (start, end) = match loop_field {
+        Some((_, start, end)) => (start, end),
+        None => (header.last_field_end(), header.last_field_end()),
+    };
+    if whole_header {
+        out.push(&input[..start]);
+    }
+    let insert_start = out.length;
     if loop_field.is_none() {
         out.push(b";");
         out.push(options.loop_key);
@@ -185,7 +241,7 @@ pub fn enter(
     for (index, entry) in entries() {
         if is_own(&entry) {
             if Some(index) == own {
-                separator(&mut out);
+                separator(out);
                 out.push_hash(hash);
                 out.push(b":");
                 out.push_decimal(count);
@@ -201,21 +257,27 @@ pub fn enter(
                 continue;
             }
         }
-        separator(&mut out);
+        separator(out);
         out.push(entry.hash);
         out.push(b":");
         out.push(entry.digits);
     }
     if own.is_none() {
-        separator(&mut out);
+        separator(out);
         out.push_hash(hash);
         out.push(b":1");
     }
-    let (start, end) = match loop_field {
-        Some((_, start, end)) => (start, end),
-        None => (header.last_field_end(), header.last_field_end()),
-    };
-    let splice = out.finish(input, start, end, options.max_length)?;
+    let insert_length = out.length - insert_start;
+    if whole_header {
+        out.push(&input[end..]);
+    }
+    if input.len() - (end - start) + insert_length > options.max_length as usize {
+        return Err(Error::new(ErrorCode::TooLong, options.max_length as usize));
+    }
+    if out.length > out.buffer.len() {
+        return Err(Error::new(ErrorCode::BufferTooSmall, 0));
+    }
+    let splice = Splice { start, end, insert_length };
     Ok(Entered { count, is_loop: count > threshold, splice, evicted: evict, dropped })
 }
 

@@ -1,6 +1,7 @@
 //! Validation of the typed fields' values, and the `|`-separated entry lists.
 
 use crate::codes::Reason;
+use crate::scan::{self, find_byte};
 
 pub(crate) const fn is_digit(b: u8) -> bool {
     b.is_ascii_digit()
@@ -11,12 +12,9 @@ const fn is_lower_hex(b: u8) -> bool {
 const fn is_upper_hex(b: u8) -> bool {
     matches!(b, b'A'..=b'F')
 }
-pub(crate) const fn is_hex(b: u8) -> bool {
-    is_lower_hex(b) || is_upper_hex(b)
-}
 
 fn hex(value: &[u8]) -> Result<(), Reason> {
-    if value.iter().all(|&b| is_hex(b)) {
+    if scan::all_hex(value) {
         Ok(())
     } else {
         Err(Reason::NotHex)
@@ -134,19 +132,17 @@ impl<'a> Iterator for Entries<'a> {
             return None;
         }
         let start = self.position;
-        let rest = &self.value[start..];
-        let piece_length = rest.iter().position(|&b| b == b'|').unwrap_or(rest.len());
-        let piece = &rest[..piece_length];
-        if piece_length == rest.len() {
+        let end = find_byte(self.value, start, b'|');
+        if end == self.value.len() {
             self.done = true;
         } else {
-            self.position = start + piece_length + 1;
+            self.position = end + 1;
         }
-        let mut colons = piece.iter().enumerate().filter(|(_, &b)| b == b':');
-        let colon = match (colons.next(), colons.next()) {
-            (Some((at, _)), None) => at,
-            _ => return Some(Err(Reason::EntryFormat)),
-        };
+        let piece = &self.value[start..end];
+        let colon = find_byte(piece, 0, b':');
+        if colon == piece.len() || find_byte(piece, colon + 1, b':') != piece.len() {
+            return Some(Err(Reason::EntryFormat));
+        }
         let (hash, digits) = (&piece[..colon], &piece[colon + 1..]);
         if hash.len() != 8 {
             return Some(Err(Reason::Length));

@@ -141,7 +141,54 @@ fn record_never_panics_on_small_buffers() {
     assert_eq!(record::parse(FULL, &Options::default(), &mut none), ErrorCode::BufferTooSmall as u32);
     let mut insert = [0u8; 2];
     let mut small = [0u32; record::SPLICE_RECORD_LENGTH];
-    assert_eq!(record::enter(FULL, &Options::default(), 1, &EnterOptions::default(), &mut small, &mut insert), ErrorCode::BufferTooSmall as u32);
+    assert_eq!(record::set_field(FULL, &Options::default(), b"Foo", b"bar", &mut small, &mut insert), ErrorCode::BufferTooSmall as u32);
+}
+
+#[test]
+fn enter_batch_equals_entering_each_header() {
+    let own = format!("{:08x}", resource_hash(b"orders"));
+    let headers: [&[u8]; 5] = [FULL, b"Root=x\r\n", b"", b"Root=1;LoopGuard=11111111:2|22222222:5", b"a=1;b=2"];
+    let input: Vec<u8> = headers.concat();
+    let lengths: Vec<u32> = headers.iter().map(|h| h.len() as u32).collect();
+    let options = Options::default();
+    let hash = resource_hash(b"orders");
+    let counter = EnterOptions { threshold: 1, max_entries: 2, max_count: u32::MAX };
+    let mut slots = vec![0u32; headers.len() * record::BATCH_SLOTS];
+    let mut output = vec![0u8; record::batch_output_capacity(input.len(), headers.len(), options.loop_key.len())];
+    assert_eq!(record::enter_batch(&input, &lengths, &options, hash, &counter, &mut slots, &mut output), 0);
+    let mut start = 0;
+    for (header, slots) in headers.iter().zip(slots.chunks_exact(record::BATCH_SLOTS)) {
+        let end = slots[record::B_OUTPUT_END] as usize;
+        let mut alone = [0u8; 256];
+        match trace_lineage_core::enter_header(header, &options, hash, &counter, &mut alone) {
+            Ok((entered, length)) => {
+                let expected = [0, 0, entered.count, u32::from(entered.is_loop), entered.evicted, entered.dropped];
+                assert_eq!(slots[..record::B_OUTPUT_END], expected);
+                assert_eq!(&output[start..end], &alone[..length]);
+                let mut insert = [0u8; 256];
+                let splice = enter(header, &options, hash, &counter, &mut insert).expect("enters alone").splice;
+                assert_eq!(apply(header, &splice, &insert), &alone[..length]);
+            }
+            Err(error) => {
+                assert_eq!(slots[..record::B_COUNT], [error.code as u32, error.offset as u32]);
+                assert_eq!(end, start);
+            }
+        }
+        start = end;
+    }
+    assert_eq!(&output[..slots[record::B_OUTPUT_END] as usize], format!("{};LoopGuard={own}:1", core::str::from_utf8(FULL).unwrap_or_default()).as_bytes());
+    assert_eq!(slots[record::BATCH_SLOTS + record::B_STATUS], ErrorCode::InvalidByte as u32);
+    assert_eq!(slots[2 * record::BATCH_SLOTS + record::B_STATUS], ErrorCode::Empty as u32);
+    assert_eq!(&output[slots[2 * record::BATCH_SLOTS + record::B_OUTPUT_END] as usize..slots[3 * record::BATCH_SLOTS + record::B_OUTPUT_END] as usize], format!("Root=1;LoopGuard=22222222:5|{own}:1").as_bytes());
+
+    // Whole-batch errors: buffers too small (a binding bug).
+    assert_eq!(record::enter_batch(&input, &lengths, &options, hash, &counter, &mut slots[..4], &mut output), ErrorCode::BufferTooSmall as u32);
+    assert_eq!(record::enter_batch(&input, &lengths, &options, hash, &counter, &mut slots, &mut output[..10]), ErrorCode::BufferTooSmall as u32);
+    assert_eq!(record::enter_batch(&input[..10], &lengths, &options, hash, &counter, &mut slots, &mut output), ErrorCode::BufferTooSmall as u32);
+    // Unusable options are each header's error, as when entering it alone.
+    let unusable = EnterOptions { max_count: 1, ..counter };
+    assert_eq!(record::enter_batch(&input, &lengths, &options, hash, &unusable, &mut slots, &mut output), 0);
+    assert!(slots.chunks_exact(record::BATCH_SLOTS).all(|slots| slots == [ErrorCode::InvalidOption as u32, 0, 0, 0, 0, 0, 0]));
 }
 
 #[test]

@@ -1,0 +1,476 @@
+//! The addon's exports, as plain N-API callbacks: the only `unsafe` code of the project.
+//!
+//! Why not napi-rs: the glue it generates (3.16) cost about 65 ns per argument on the machine of
+//! `bench/` (a call with four `u32` arguments took ~280 ns, an empty plain N-API call ~5 ns),
+//! and its runtime made the addon 530 KB. Here each call reads its arguments with one
+//! `napi_get_cb_info`, strings
+//! with `napi_get_value_string_utf16`, and the record (a `Uint32Array`) with
+//! `napi_get_typedarray_info`; results go into the record, strings come back flat
+//! (`napi_create_string_latin1`, built once from bytes the core wrote).
+//!
+//! **Strings in.** Each UTF-16 unit of a JS string becomes one byte: ASCII as itself, anything
+//! else `0x80`, which is no header byte and no character the core looks for. Offsets are then
+//! the reference's UTF-16 indices, and a non-ASCII character is rejected exactly where the
+//! reference rejects it (no Latin-1 truncation can turn `Ł`, U+0141, into an `A`). Only the
+//! first `maxLength + 1` units of a header are read: enough for the same answer as the whole.
+//!
+//! **State.** The options (`configure`) and grow-only scratch buffers live in a thread-local:
+//! every JS thread (main, each worker) has its own addon instance and calls on its own thread.
+#![allow(unsafe_code)]
+
+use std::cell::RefCell;
+use std::ffi::CStr;
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::ptr;
+
+use napi_sys as sys;
+use trace_lineage_core::codes::{DIAGNOSTIC_NAMES, ERROR_NAMES, REASON_NAMES};
+use trace_lineage_core::{record, resource_hash, EnterOptions, Options};
+
+/// The unit every non-ASCII UTF-16 unit becomes.
+const NON_ASCII: u16 = 0x80;
+
+/// The calls' options and scratch buffers, per JS thread.
+struct State {
+    max_length: u32,
+    max_fields: u32,
+    loop_key: Vec<u8>,
+    counter: EnterOptions,
+    /// UTF-16 units as V8 copies them out.
+    units: Vec<u16>,
+    /// The input the core reads: a header, headers back to back, or header + key + value.
+    input: Vec<u8>,
+    /// Byte lengths of a batch's headers.
+    lengths: Vec<u32>,
+    /// What the core writes: outgoing headers, or the bytes a setter inserts.
+    output: Vec<u8>,
+}
+
+thread_local! {
+    static STATE: RefCell<State> = RefCell::new(State {
+        max_length: trace_lineage_core::DEFAULT_MAX_LENGTH,
+        max_fields: trace_lineage_core::DEFAULT_MAX_FIELDS,
+        loop_key: trace_lineage_core::DEFAULT_LOOP_KEY.to_vec(),
+        counter: EnterOptions::default(),
+        units: Vec::new(),
+        input: Vec::new(),
+        lengths: Vec::new(),
+        output: Vec::new(),
+    });
+}
+
+impl State {
+    fn options(&self) -> Options<'_> {
+        Options { max_length: self.max_length, max_fields: self.max_fields, loop_key: &self.loop_key }
+    }
+}
+
+/// A call failed in a way JavaScript must hear about (a wrong argument type: a bug of the
+/// TypeScript side, or an N-API failure): thrown as a `TypeError`.
+struct Thrown(&'static CStr);
+
+type Outcome = Result<sys::napi_value, Thrown>;
+
+/// `buffer` grown (never shrunk) to at least `length` elements.
+fn grown<T: Copy + Default>(buffer: &mut Vec<T>, length: usize) -> &mut [T] {
+    if buffer.len() < length {
+        buffer.resize(length.max(2 * buffer.len()), T::default());
+    }
+    buffer
+}
+
+fn check(status: sys::napi_status, message: &'static CStr) -> Result<(), Thrown> {
+    if status == sys::Status::napi_ok {
+        Ok(())
+    } else {
+        Err(Thrown(message))
+    }
+}
+
+/// The call's first `N` arguments (`undefined` where fewer were passed).
+///
+/// SAFETY: `env` and `info` must be the ones N-API passed to the running callback.
+unsafe fn arguments<const N: usize>(env: sys::napi_env, info: sys::napi_callback_info) -> Result<[sys::napi_value; N], Thrown> {
+    let mut count = N;
+    let mut values = [ptr::null_mut(); N];
+    // SAFETY: `values` has room for `count` values; N-API fills missing ones with `undefined`.
+    let status = unsafe { sys::napi_get_cb_info(env, info, &mut count, values.as_mut_ptr(), ptr::null_mut(), ptr::null_mut()) };
+    check(status, c"trace-lineage: could not read the arguments")?;
+    Ok(values)
+}
+
+/// A `Uint32Array` argument's elements, for the duration of the call.
+///
+/// SAFETY: `env` must be the running callback's, `value` one of its arguments, and the slice
+/// must not outlive the callback, nor be aliased by another slice of the same memory.
+unsafe fn u32_slots<'call>(env: sys::napi_env, value: sys::napi_value) -> Result<&'call mut [u32], Thrown> {
+    let mut kind = 0;
+    let mut length = 0;
+    let mut data = ptr::null_mut();
+    // SAFETY: every out-pointer is valid; N-API checks that `value` is a typed array.
+    let status = unsafe {
+        sys::napi_get_typedarray_info(env, value, &mut kind, &mut length, &mut data, ptr::null_mut(), ptr::null_mut())
+    };
+    check(status, c"trace-lineage: the record must be a Uint32Array")?;
+    if kind != sys::TypedarrayType::uint32_array {
+        return Err(Thrown(c"trace-lineage: the record must be a Uint32Array"));
+    }
+    if length == 0 {
+        return Ok(&mut []);
+    }
+    // SAFETY: N-API reports `length` u32 elements at `data` (aligned: a Uint32Array's offset is a
+    // multiple of 4). The backing store of an ArrayBuffer never moves while it is reachable, the
+    // typed array is an argument of the running call (reachable), no JavaScript runs until the
+    // callback returns, and the caller passes no other view of this memory.
+    Ok(unsafe { std::slice::from_raw_parts_mut(data.cast::<u32>(), length) })
+}
+
+/// A number argument as a `u32` (N-API truncates and wraps like `>>> 0`).
+///
+/// SAFETY: `env` must be the running callback's and `value` one of its arguments.
+unsafe fn u32_argument(env: sys::napi_env, value: sys::napi_value) -> Result<u32, Thrown> {
+    let mut number = 0;
+    // SAFETY: the out-pointer is valid; N-API checks that `value` is a number.
+    let status = unsafe { sys::napi_get_value_uint32(env, value, &mut number) };
+    check(status, c"trace-lineage: expected a number")?;
+    Ok(number)
+}
+
+/// The length of a string argument, in UTF-16 units.
+///
+/// SAFETY: `env` must be the running callback's and `value` one of its arguments.
+unsafe fn string_length(env: sys::napi_env, value: sys::napi_value) -> Result<usize, Thrown> {
+    let mut length = 0;
+    // SAFETY: a null buffer asks N-API for the length only; it checks that `value` is a string.
+    let status = unsafe { sys::napi_get_value_string_utf16(env, value, ptr::null_mut(), 0, &mut length) };
+    check(status, c"trace-lineage: expected a string")?;
+    Ok(length)
+}
+
+/// Append at most `limit` UTF-16 units of the string `value` to `input`, one byte each (see the
+/// module docs). Returns the number appended.
+///
+/// SAFETY: `env` must be the running callback's and `value` one of its arguments.
+unsafe fn read_units(env: sys::napi_env, value: sys::napi_value, limit: usize, units: &mut Vec<u16>, input: &mut Vec<u8>) -> Result<usize, Thrown> {
+    // SAFETY: forwarded from the caller.
+    let wanted = unsafe { string_length(env, value) }?.min(limit);
+    let buffer = grown(units, wanted + 1); // N-API writes a terminating NUL after the units
+    let mut copied = 0;
+    // SAFETY: `buffer` holds `wanted + 1` units, and N-API writes at most `bufsize` of them.
+    let status = unsafe { sys::napi_get_value_string_utf16(env, value, buffer.as_mut_ptr(), wanted + 1, &mut copied) };
+    check(status, c"trace-lineage: expected a string")?;
+    let start = input.len();
+    // `min` then a narrowing cast: this form vectorises.
+    input.extend(buffer[..copied].iter().map(|&unit| unit.min(NON_ASCII) as u8));
+    Ok(input.len() - start)
+}
+
+/// A JS string of the Latin-1 `bytes` (the core writes ASCII only).
+///
+/// SAFETY: `env` must be the running callback's.
+unsafe fn latin1_string(env: sys::napi_env, bytes: &[u8]) -> Outcome {
+    let mut string = ptr::null_mut();
+    // SAFETY: `bytes` is valid for its length, which N-API copies.
+    let status = unsafe { sys::napi_create_string_latin1(env, bytes.as_ptr().cast(), bytes.len() as isize, &mut string) };
+    check(status, c"trace-lineage: could not create a string")?;
+    Ok(string)
+}
+
+/// A JS number.
+///
+/// SAFETY: `env` must be the running callback's.
+unsafe fn number(env: sys::napi_env, value: u32) -> Outcome {
+    let mut number = ptr::null_mut();
+    // SAFETY: the out-pointer is valid.
+    let status = unsafe { sys::napi_create_uint32(env, value, &mut number) };
+    check(status, c"trace-lineage: could not create a number")?;
+    Ok(number)
+}
+
+/// Run a callback's body: a `Thrown` becomes a JS `TypeError`, a panic (a bug) a JS `Error`,
+/// instead of unwinding into V8 (which would abort the process).
+///
+/// SAFETY: `env` must be the running callback's.
+unsafe fn run(env: sys::napi_env, body: impl FnOnce() -> Outcome) -> sys::napi_value {
+    let message = match catch_unwind(AssertUnwindSafe(body)) {
+        Ok(Ok(value)) => return value,
+        Ok(Err(Thrown(message))) => message,
+        Err(_) => c"trace-lineage: the native addon panicked (a bug)",
+    };
+    // SAFETY: `message` is NUL-terminated; a throw makes the callback's return value irrelevant.
+    unsafe { sys::napi_throw_type_error(env, ptr::null(), message.as_ptr()) };
+    ptr::null_mut()
+}
+
+/// Run `body` on the thread's state (never re-entered: no JavaScript runs inside a call).
+fn with_state(body: impl FnOnce(&mut State) -> Outcome) -> Outcome {
+    STATE.with(|cell| {
+        let mut state = cell.try_borrow_mut().map_err(|_| Thrown(c"trace-lineage: re-entered the native addon"))?;
+        body(&mut state)
+    })
+}
+
+/// `configure(maxLength, maxFields, loopKey, threshold, maxEntries, maxCount)`: the options of
+/// the calls that follow (checked by the core on each call). Returns `undefined`.
+unsafe extern "C" fn configure(env: sys::napi_env, info: sys::napi_callback_info) -> sys::napi_value {
+    // SAFETY: `env` and `info` are this callback's; every value read is one of its arguments.
+    unsafe {
+        run(env, || {
+            let [max_length, max_fields, loop_key, threshold, max_entries, max_count] = arguments::<6>(env, info)?;
+            let numbers = [max_length, max_fields, threshold, max_entries, max_count].map(|value| u32_argument(env, value));
+            let [max_length, max_fields, threshold, max_entries, max_count] = numbers;
+            let (max_length, max_fields) = (max_length?, max_fields?);
+            let counter = EnterOptions { threshold: threshold?, max_entries: max_entries?, max_count: max_count? };
+            let length = string_length(env, loop_key)?;
+            with_state(|state| {
+                let State { units, input, .. } = state;
+                input.clear();
+                read_units(env, loop_key, length, units, input)?;
+                state.loop_key.clear();
+                state.loop_key.extend_from_slice(&state.input);
+                state.max_length = max_length;
+                state.max_fields = max_fields;
+                state.counter = counter;
+                let mut undefined = ptr::null_mut();
+                check(sys::napi_get_undefined(env, &mut undefined), c"trace-lineage: N-API failed")?;
+                Ok(undefined)
+            })
+        })
+    }
+}
+
+/// `parse(header, record)`: the parse record; returns the status.
+unsafe extern "C" fn parse(env: sys::napi_env, info: sys::napi_callback_info) -> sys::napi_value {
+    // SAFETY: `env` and `info` are this callback's; every value read is one of its arguments.
+    unsafe {
+        run(env, || {
+            let [header, slots] = arguments::<2>(env, info)?;
+            let slots = u32_slots(env, slots)?;
+            with_state(|state| {
+                let State { units, input, max_length, .. } = state;
+                input.clear();
+                read_units(env, header, *max_length as usize + 1, units, input)?;
+                number(env, record::parse(&state.input, &state.options(), slots))
+            })
+        })
+    }
+}
+
+/// `validateLineage(value, record)`: the record of a bare Lineage value; returns the status.
+unsafe extern "C" fn validate_lineage(env: sys::napi_env, info: sys::napi_callback_info) -> sys::napi_value {
+    // SAFETY: `env` and `info` are this callback's; every value read is one of its arguments.
+    unsafe {
+        run(env, || {
+            let [value, slots] = arguments::<2>(env, info)?;
+            let slots = u32_slots(env, slots)?;
+            with_state(|state| {
+                let State { units, input, .. } = state;
+                input.clear();
+                read_units(env, value, usize::MAX, units, input)?;
+                number(env, record::lineage(input, slots))
+            })
+        })
+    }
+}
+
+/// Enter `hash` for the headers in `state.input` (lengths in `state.lengths`); the outgoing
+/// headers, back to back, as one string.
+///
+/// SAFETY: `env` must be the running callback's.
+unsafe fn enter_all(env: sys::napi_env, state: &mut State, hash: u32, slots: &mut [u32]) -> Outcome {
+    let capacity = record::batch_output_capacity(state.input.len(), state.lengths.len(), state.loop_key.len());
+    grown(&mut state.output, capacity);
+    let options = Options { max_length: state.max_length, max_fields: state.max_fields, loop_key: &state.loop_key };
+    if record::enter_batch(&state.input, &state.lengths, &options, hash, &state.counter, slots, &mut state.output) != 0 {
+        return Err(Thrown(c"trace-lineage: the record passed to the native addon is too small (a bug)"));
+    }
+    let written = state.lengths.len().checked_sub(1).map_or(0, |last| slots[last * record::BATCH_SLOTS + record::B_OUTPUT_END] as usize);
+    // SAFETY: forwarded from the caller.
+    unsafe { latin1_string(env, &state.output[..written]) }
+}
+
+/// `enter(header, hash, record)`: one header; the record holds its batch slots (`B_*`), the
+/// outgoing header is returned.
+unsafe extern "C" fn enter(env: sys::napi_env, info: sys::napi_callback_info) -> sys::napi_value {
+    // SAFETY: `env` and `info` are this callback's; every value read is one of its arguments.
+    unsafe {
+        run(env, || {
+            let [header, hash, slots] = arguments::<3>(env, info)?;
+            let hash = u32_argument(env, hash)?;
+            let slots = u32_slots(env, slots)?;
+            with_state(|state| {
+                let State { units, input, lengths, max_length, .. } = state;
+                input.clear();
+                let length = read_units(env, header, *max_length as usize + 1, units, input)?;
+                lengths.clear();
+                lengths.push(length as u32);
+                enter_all(env, state, hash, slots)
+            })
+        })
+    }
+}
+
+/// `enterBatch(headers, hash, record)`: each header of the array; header `i`'s slots start at
+/// `i * BATCH_SLOTS`; the outgoing headers are returned back to back in one string.
+unsafe extern "C" fn enter_batch(env: sys::napi_env, info: sys::napi_callback_info) -> sys::napi_value {
+    // SAFETY: `env` and `info` are this callback's; every value read is one of its arguments.
+    unsafe {
+        run(env, || {
+            let [headers, hash, slots] = arguments::<3>(env, info)?;
+            let hash = u32_argument(env, hash)?;
+            let slots = u32_slots(env, slots)?;
+            let mut count = 0;
+            check(sys::napi_get_array_length(env, headers, &mut count), c"trace-lineage: headers must be an array")?;
+            with_state(|state| {
+                let State { units, input, lengths, max_length, .. } = state;
+                input.clear();
+                lengths.clear();
+                for index in 0..count {
+                    let mut header = ptr::null_mut();
+                    check(sys::napi_get_element(env, headers, index, &mut header), c"trace-lineage: could not read the headers")?;
+                    let length = read_units(env, header, *max_length as usize + 1, units, input)?;
+                    lengths.push(length as u32);
+                }
+                enter_all(env, state, hash, slots)
+            })
+        })
+    }
+}
+
+/// `setField(header, key, value, record)`: the splice in the record; returns the text to insert
+/// (empty on error). Key and value are read whole: their first bad unit is reported wherever it is.
+unsafe extern "C" fn set_field(env: sys::napi_env, info: sys::napi_callback_info) -> sys::napi_value {
+    // SAFETY: `env` and `info` are this callback's; every value read is one of its arguments.
+    unsafe {
+        run(env, || {
+            let [header, key, value, slots] = arguments::<4>(env, info)?;
+            let slots = u32_slots(env, slots)?;
+            with_state(|state| {
+                let State { units, input, output, max_length, .. } = state;
+                input.clear();
+                let header_length = read_units(env, header, *max_length as usize + 1, units, input)?;
+                let key_length = read_units(env, key, usize::MAX, units, input)?;
+                read_units(env, value, usize::MAX, units, input)?;
+                // `;key=value` or the value: never longer than the key, the value and 2 bytes.
+                let insert = grown(output, input.len() - header_length + 2);
+                let (header, rest) = input.split_at(header_length);
+                let (key, value) = rest.split_at(key_length);
+                let options = Options { max_length: *max_length, max_fields: state.max_fields, loop_key: &state.loop_key };
+                let status = record::set_field(header, &options, key, value, slots, insert);
+                let inserted = if status == 0 { slots[record::S_INSERT_LENGTH] as usize } else { 0 };
+                latin1_string(env, &insert[..inserted])
+            })
+        })
+    }
+}
+
+/// `resourceHash(resource)`: FNV-1a 32 of its UTF-8 bytes (lone surrogates as U+FFFD, as
+/// N-API's UTF-8 conversion does). Not on the hot path: once per guard.
+unsafe extern "C" fn hash_resource(env: sys::napi_env, info: sys::napi_callback_info) -> sys::napi_value {
+    // SAFETY: `env` and `info` are this callback's; every value read is one of its arguments.
+    unsafe {
+        run(env, || {
+            let [resource] = arguments::<1>(env, info)?;
+            let mut length = 0;
+            check(sys::napi_get_value_string_utf8(env, resource, ptr::null_mut(), 0, &mut length), c"trace-lineage: expected a string")?;
+            with_state(|state| {
+                let bytes = grown(&mut state.input, length + 1);
+                let mut copied = 0;
+                check(
+                    sys::napi_get_value_string_utf8(env, resource, bytes.as_mut_ptr().cast(), length + 1, &mut copied),
+                    c"trace-lineage: expected a string",
+                )?;
+                number(env, resource_hash(&bytes[..copied]))
+            })
+        })
+    }
+}
+
+/// Benchmark floor: the cheapest N-API call there is (no argument read, `undefined` back).
+unsafe extern "C" fn floor_empty(env: sys::napi_env, _info: sys::napi_callback_info) -> sys::napi_value {
+    let mut undefined = ptr::null_mut();
+    // SAFETY: `env` is this callback's; the out-pointer is valid.
+    unsafe { sys::napi_get_undefined(env, &mut undefined) };
+    undefined
+}
+
+/// Benchmark floor: a string in and the same string out, the cheapest way N-API has (Latin-1
+/// both ways, which a real call may not use: it mangles characters above U+00FF).
+unsafe extern "C" fn floor_echo(env: sys::napi_env, info: sys::napi_callback_info) -> sys::napi_value {
+    // SAFETY: `env` and `info` are this callback's; every value read is one of its arguments.
+    unsafe {
+        run(env, || {
+            let [text] = arguments::<1>(env, info)?;
+            let length = string_length(env, text)?;
+            with_state(|state| {
+                let bytes = grown(&mut state.output, length + 1);
+                let mut copied = 0;
+                check(
+                    sys::napi_get_value_string_latin1(env, text, bytes.as_mut_ptr().cast(), length + 1, &mut copied),
+                    c"trace-lineage: expected a string",
+                )?;
+                latin1_string(env, &bytes[..copied])
+            })
+        })
+    }
+}
+
+/// `codeTables()`: `{ errors, diagnostics, reasons }`, the name tables this addon was compiled
+/// with, indexed by code (not on the hot path).
+unsafe extern "C" fn code_tables(env: sys::napi_env, _info: sys::napi_callback_info) -> sys::napi_value {
+    let tables: [(&CStr, &[&str]); 3] = [(c"errors", &ERROR_NAMES), (c"diagnostics", &DIAGNOSTIC_NAMES), (c"reasons", &REASON_NAMES)];
+    // SAFETY: `env` is this callback's; every out-pointer is valid; the names are valid UTF-8
+    // for their lengths, and the property names NUL-terminated.
+    unsafe {
+        run(env, || {
+            let mut object = ptr::null_mut();
+            check(sys::napi_create_object(env, &mut object), c"trace-lineage: N-API failed")?;
+            for (key, names) in tables {
+                let mut array = ptr::null_mut();
+                check(sys::napi_create_array_with_length(env, names.len(), &mut array), c"trace-lineage: N-API failed")?;
+                for (index, name) in names.iter().enumerate() {
+                    let mut string = ptr::null_mut();
+                    check(sys::napi_create_string_utf8(env, name.as_ptr().cast(), name.len() as isize, &mut string), c"trace-lineage: N-API failed")?;
+                    check(sys::napi_set_element(env, array, index as u32, string), c"trace-lineage: N-API failed")?;
+                }
+                check(sys::napi_set_named_property(env, object, key.as_ptr(), array), c"trace-lineage: N-API failed")?;
+            }
+            Ok(object)
+        })
+    }
+}
+
+/// The exports, by the name JavaScript calls them (`ts/backends/native.ts`).
+const CALLBACKS: [(&CStr, unsafe extern "C" fn(sys::napi_env, sys::napi_callback_info) -> sys::napi_value); 10] = [
+    (c"configure", configure),
+    (c"parse", parse),
+    (c"validateLineage", validate_lineage),
+    (c"enter", enter),
+    (c"enterBatch", enter_batch),
+    (c"setField", set_field),
+    (c"resourceHash", hash_resource),
+    (c"codeTables", code_tables),
+    (c"floorEmpty", floor_empty),
+    (c"floorEcho", floor_echo),
+];
+
+/// The entry point Node looks for when it loads the addon, once per environment (the main
+/// thread, each worker): the exports as functions on `exports`.
+///
+/// # Safety
+/// Called by Node only, with a valid `env` and `exports` object.
+#[no_mangle]
+pub unsafe extern "C" fn napi_register_module_v1(env: sys::napi_env, exports: sys::napi_value) -> sys::napi_value {
+    for (name, callback) in CALLBACKS {
+        let mut function = ptr::null_mut();
+        // SAFETY: `name` is NUL-terminated (length -1: up to the NUL); the out-pointer is valid.
+        let created = unsafe { sys::napi_create_function(env, name.as_ptr(), -1, Some(callback), ptr::null_mut(), &mut function) };
+        // SAFETY: `exports` is the object Node passed; `function` was just created.
+        if created != sys::Status::napi_ok || unsafe { sys::napi_set_named_property(env, exports, name.as_ptr(), function) } != sys::Status::napi_ok {
+            // SAFETY: the message is NUL-terminated; Node reports the pending exception.
+            unsafe { sys::napi_throw_error(env, ptr::null(), c"trace-lineage: could not register the native functions".as_ptr()) };
+            return ptr::null_mut();
+        }
+    }
+    exports
+}
