@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# The one test command (`npm test`): the Rust tests, then the same vitest suite once per backend.
+# The one test command (`npm test`): the Rust tests, then the same vitest suite once per backend,
+# then the benchmark in quick mode as a smoke test (it verifies every contender's answers first).
 # A forced backend that does not load fails its run (test/support.ts checks it).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -20,3 +21,5 @@ if [[ "${CI:-}" == true ]]; then
     echo "== fuzz smoke skipped: needs cargo-fuzz and a nightly toolchain (see README, Security)"
   fi
 fi
+echo "== npm run bench -- --quick (smoke: checks every contender's answers; asserts no time)"
+npm run --silent bench -- --quick

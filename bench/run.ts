@@ -1,0 +1,201 @@
+/**
+ * `npm run bench [-- --json FILE] [--quick]`: every case of bench/README.md, in one run.
+ *
+ * 1. Verify: every contender's answer on every variant of every corpus header (parse, hot path,
+ *    batches) and every floor's, before anything is timed; a wrong answer stops the run.
+ * 2. Time with tinybench (ROUNDS rounds, the median of each case's p50 and p99 kept), and the
+ *    hot path on the short header again with benchmark.js.
+ * 3. The Rust core alone (`cargo bench`, criterion), cold start per backend in fresh processes,
+ *    the .wasm size; the machine.
+ * 4. Print the tables, the ratios and the targets; with --json FILE write the results there, the
+ *    SVG chart of the main table and a markdown report next to it (FILE.svg, FILE.md).
+ *
+ * --quick: the same cases with short timings, no cargo bench, fewer cold starts (CI smoke: it
+ * checks every answer and never asserts a time).
+ */
+import { execFileSync } from 'node:child_process';
+import { readFileSync, statSync, writeFileSync } from 'node:fs';
+import { cpus, platform, arch, totalmem } from 'node:os';
+import { isDeepStrictEqual } from 'node:util';
+import { coldStarts } from './cold-start.js';
+import { contenders, floors, type Contender, type View } from './contenders.js';
+import { CORPUS, fresh, type Variant } from './corpus.js';
+import { blackhole, crossCheck, measure, type Operation, type Settings, type Timing } from './harness.js';
+import { chart, report, type Results } from './report.js';
+
+const args = process.argv.slice(2);
+const quick = args.includes('--quick');
+const jsonAt = args.indexOf('--json');
+const jsonFile = jsonAt >= 0 ? args[jsonAt + 1] : undefined;
+if (jsonAt >= 0 && (jsonFile === undefined || jsonFile.startsWith('--'))) throw new Error('--json needs a file name');
+
+const settings: Settings = quick ? { time: 15, warmup: 5, crossCheckTime: 0.05 } : { time: 250, warmup: 50, crossCheckTime: 0.5 };
+const ROUNDS = quick ? 1 : 3;
+const BATCH_SIZES = [10, 1000];
+/** The package's root (the benchmark runs bundled, from target/bench/). */
+const root = new URL('./', import.meta.resolve('trace-lineage/package.json'));
+const started = performance.now();
+const say = (line: string): void => void process.stderr.write(`bench: ${line}\n`);
+
+function command(file: string, args: string[], env?: NodeJS.ProcessEnv): string {
+  try {
+    return execFileSync(file, args, { encoding: 'utf8', env: env ?? process.env }).trim();
+  } catch {
+    return 'unavailable';
+  }
+}
+
+const machine = {
+  cpu: cpus()[0]?.model ?? 'unknown',
+  cores: cpus().length,
+  memoryGiB: Math.round(totalmem() / 2 ** 30),
+  os: `${platform()}-${arch()}`,
+  node: process.version,
+  v8: process.versions.v8,
+  rustcNative: command('rustc', ['-V']),
+  rustcWasm: command('rustc', ['-V'], { ...process.env, RUSTUP_TOOLCHAIN: 'debian-web' }),
+};
+
+// ---------------------------------------------------------------------------- 1. verify
+const racers = contenders();
+const boundary = floors();
+const shortVariants = CORPUS[0].variants;
+const batches = BATCH_SIZES.map((size) => Array.from({ length: size }, (_, i) => shortVariants[i % shortVariants.length]));
+
+function verify(what: string, actual: View, expected: View, matches: (actual: View, expected: View) => boolean = isDeepStrictEqual): void {
+  if (!matches(actual, expected)) {
+    throw new Error(`${what}: wrong answer\n  got      ${JSON.stringify(actual).slice(0, 400)}\n  expected ${JSON.stringify(expected).slice(0, 400)}`);
+  }
+}
+/** X-Ray re-emits the trace context first, then what its 256-byte budget kept of the rest. */
+const prefixOf = (actual: View, expected: View): boolean =>
+  typeof actual[0] === 'string' && typeof expected[0] === 'string' && actual.length === 1 && actual[0].startsWith(expected[0]);
+const hotMatcher = (contender: Contender): ((actual: View, expected: View) => boolean) =>
+  contender.name === 'aws-xray-sdk-core' ? prefixOf : isDeepStrictEqual;
+
+for (const contender of racers) {
+  for (const shape of CORPUS) {
+    for (const variant of shape.variants) {
+      verify(`${contender.name} parse ${shape.name}`, contender.parse(variant.header), contender.expectParse(variant));
+      verify(`${contender.name} hot ${shape.name}`, contender.hot(variant.header), contender.expectHot(variant), hotMatcher(contender));
+    }
+  }
+  for (const batch of batches) {
+    const expected = batch.flatMap((variant) => contender.expectHot(variant));
+    const actual = contender.batch(batch.map((variant) => variant.header));
+    if (contender.name === 'aws-xray-sdk-core') actual.forEach((value, i) => verify(`${contender.name} batch`, [value], [expected[i]], prefixOf));
+    else verify(`${contender.name} batch of ${batch.length}`, actual, expected);
+  }
+}
+for (const floor of boundary) {
+  for (const shape of CORPUS) for (const variant of shape.variants) verify(`${floor.name} ${shape.name}`, floor.run(variant.header), floor.expect(variant));
+}
+say(`verified ${racers.length} contenders and ${boundary.length} floors on ${CORPUS.length} headers × ${shortVariants.length} variants`);
+
+// ------------------------------------------------------------------------------ 2. time
+interface Case {
+  op: string;
+  header: string;
+  contender: string;
+  group: string;
+  run: Operation;
+  /** Operations per call (a batch's headers): timings are reported per header. */
+  per: number;
+}
+const pick = (variants: Variant[]) => (input: number) => variants[input & (variants.length - 1)].header;
+const cases: Case[] = [];
+for (const shape of CORPUS) {
+  const header = pick(shape.variants);
+  for (const contender of racers) {
+    cases.push({ op: 'hot', header: shape.name, contender: contender.name, group: contender.group, run: (i) => contender.hot(header(i)), per: 1 });
+    cases.push({ op: 'parse', header: shape.name, contender: contender.name, group: contender.group, run: (i) => contender.parse(header(i)), per: 1 });
+  }
+  for (const floor of boundary) {
+    cases.push({ op: 'floor', header: shape.name, contender: floor.name, group: 'floor', run: (i) => floor.run(header(i)), per: 1 });
+  }
+}
+for (const batch of batches) {
+  // Distinct strings in every batch, as distinct records have.
+  const inputs = [0, 1].map(() => batch.map((variant) => fresh(variant.header)));
+  for (const contender of racers) {
+    cases.push({ op: `batch ${batch.length}`, header: 'short', contender: contender.name, group: contender.group, run: (i) => contender.batch(inputs[i & 1]), per: batch.length });
+  }
+}
+
+const rounds: Timing[][] = [];
+for (let round = 1; round <= ROUNDS; round++) {
+  say(`tinybench round ${round}/${ROUNDS}: ${cases.length} cases`);
+  rounds.push(await measure(cases.map((c) => c.run), settings));
+}
+const median = (values: number[]): number => [...values].sort((a, b) => a - b)[values.length >> 1];
+const timings = cases.map((c, i) => ({
+  op: c.op,
+  header: c.header,
+  contender: c.contender,
+  group: c.group,
+  p50: median(rounds.map((round) => round[i].p50)) / c.per,
+  p99: median(rounds.map((round) => round[i].p99)) / c.per,
+  samples: rounds.reduce((sum, round) => sum + round[i].samples, 0),
+  inner: rounds[0][i].inner,
+}));
+
+say('benchmark.js cross-check: the hot path on the short header');
+const crossChecks = cases
+  .filter((c) => c.header === 'short' && (c.op === 'hot' || c.op === 'floor'))
+  .map((c) => ({ op: c.op, contender: c.contender, meanNs: crossCheck(c.run, settings) }));
+
+// ------------------------------------------------ 3. Rust core, cold start, .wasm size
+interface CoreTiming {
+  name: string;
+  medianNs: number;
+}
+function rustCore(): CoreTiming[] | 'skipped (--quick)' | string {
+  if (quick) return 'skipped (--quick)';
+  say('cargo bench -p trace-lineage-core (criterion)');
+  try {
+    execFileSync('cargo', ['bench', '-q', '-p', 'trace-lineage-core', '--bench', 'core', '--', '--warm-up-time', '1', '--measurement-time', '3'], {
+      cwd: root,
+      stdio: ['ignore', 'ignore', 'inherit'],
+    });
+  } catch (error) {
+    return `cargo bench failed: ${(error as Error).message}`;
+  }
+  const names = ['TraceHeader::parse 93 B', 'record::parse 93 B', 'enter 74 B'];
+  return names.map((name) => {
+    const directory = name.replace(/[^A-Za-z0-9_]/g, '_');
+    const estimates = JSON.parse(readFileSync(new URL(`target/criterion/core/${directory}/new/estimates.json`, root), 'utf8')) as { median: { point_estimate: number } };
+    return { name, medianNs: estimates.median.point_estimate };
+  });
+}
+const core = rustCore();
+
+say('cold start: fresh processes');
+const shortest = shortVariants[0];
+const cold = coldStarts(['auto', 'native', 'wasm', 'js'], shortest.header, shortest.outgoing, quick ? 3 : 15);
+const wasmBytes = statSync(new URL('target/wasm-build/trace_lineage_wasm.wasm', root)).size;
+
+// ---------------------------------------------------------------------------- 4. report
+const results: Results = {
+  date: new Date().toISOString(),
+  quick,
+  machine,
+  settings: { ...settings, rounds: ROUNDS, variants: shortVariants.length },
+  corpus: CORPUS.map((shape) => ({ name: shape.name, description: shape.description, bytes: shape.variants[0].header.length })),
+  contenders: [...racers.map((c) => ({ name: c.name, group: c.group, note: c.note })), ...boundary.map((f) => ({ name: f.name, group: 'floor', note: f.note }))],
+  timings,
+  crossChecks,
+  core,
+  coldStart: cold,
+  wasmBytes,
+  seconds: (performance.now() - started) / 1000,
+};
+const text = report(results);
+process.stdout.write(text.console);
+if (jsonFile !== undefined) {
+  const base = jsonFile.replace(/\.json$/, '');
+  writeFileSync(jsonFile, `${JSON.stringify(results, null, 2)}\n`);
+  writeFileSync(`${base}.svg`, chart(results));
+  writeFileSync(`${base}.md`, text.markdown);
+  say(`wrote ${jsonFile}, ${base}.svg, ${base}.md`);
+}
+say(`done in ${results.seconds.toFixed(0)} s (checksum ${blackhole() & 0xff})`);
