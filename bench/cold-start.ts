@@ -5,11 +5,14 @@
  * warm timings, as the median of several processes.
  *
  * The ESM loader's own start-up (the first dynamic import of a process, whatever it imports) is
- * measured first, on an empty module, and reported as the floor: every ESM handler pays it, with
+ * measured first, on an empty module file, and reported as the floor: every ESM handler pays it, with
  * or without this package. The package's import is timed after it.
  */
 import { execFileSync } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 
 export interface ColdStart {
   backend: string;
@@ -25,9 +28,17 @@ export interface ColdStart {
 /** What `import 'trace-lineage'` loads: dist/index.js. */
 const DIST = fileURLToPath(import.meta.resolve('trace-lineage'));
 
+/** An empty ES module file: importing it first starts the ESM loader up and nothing else. */
+function emptyModule(): string {
+  const file = join(mkdtempSync(join(tmpdir(), 'trace-lineage-cold-')), 'empty.mjs');
+  writeFileSync(file, 'export default 0;\n');
+  return pathToFileURL(file).href;
+}
+const EMPTY = emptyModule();
+
 const script = (backend: string, header: string, expected: string): string => `
 const first = performance.now();
-await import('data:text/javascript,export default 0');
+await import(${JSON.stringify(EMPTY)});
 const started = performance.now();
 const lib = await import(${JSON.stringify(DIST)});
 const imported = performance.now();
