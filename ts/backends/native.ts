@@ -18,14 +18,20 @@ import type { Backend, CounterOptions } from './types.js';
 
 /** The addon's exports (`crates/napi/src/lib.rs`, `raw.rs`). */
 export interface NativeAddon {
-  configure(maxLength: number, maxFields: number, loopKey: string, threshold: number, maxEntries: number, maxCount: number): void;
+  /** The options of the calls that follow, and the resource hash `enter`/`enterBatch` count. */
+  configure(maxLength: number, maxFields: number, loopKey: string, threshold: number, maxEntries: number, maxCount: number, hash: number): void;
+  /**
+   * The addon's own `BATCH_SLOTS` slots, which `enter(header)` without a record writes into (no
+   * typed-array lookup per call). Throws where external buffers are not allowed (Electron).
+   */
+  slots(): Uint32Array;
   /** The status; the parse record in `record`. */
   parse(header: string, record: Uint32Array): number;
   validateLineage(value: string, record: Uint32Array): number;
-  /** The outgoing header; its batch slots in `record`. */
-  enter(header: string, hash: number, record: Uint32Array): string;
+  /** The outgoing header ('' on error); its batch slots in `record`, or in `slots()` without one. */
+  enter(header: string, record?: Uint32Array): string;
   /** The outgoing headers back to back; header i's batch slots from `i * BATCH_SLOTS`. */
-  enterBatch(headers: readonly string[], hash: number, record: Uint32Array): string;
+  enterBatch(headers: readonly string[], record: Uint32Array): string;
   /** The text to insert; the splice in `record`. */
   setField(header: string, key: string, value: string, record: Uint32Array): string;
   resourceHash(resource: string): number;
@@ -35,7 +41,7 @@ export interface NativeAddon {
   codeTables(): { errors: string[]; diagnostics: string[]; reasons: string[] };
 }
 
-const ADDON_FUNCTIONS = ['configure', 'parse', 'validateLineage', 'enter', 'enterBatch', 'setField', 'resourceHash', 'floorEmpty', 'floorEcho', 'codeTables'] as const;
+const ADDON_FUNCTIONS = ['configure', 'slots', 'parse', 'validateLineage', 'enter', 'enterBatch', 'setField', 'resourceHash', 'floorEmpty', 'floorEcho', 'codeTables'] as const;
 const BINARY_NAME = 'trace-lineage';
 /** Set to an addon's path to load that file and nothing else. */
 const PATH_OVERRIDE = 'TRACE_LINEAGE_NATIVE_PATH';
@@ -116,26 +122,36 @@ export function loadNativeBackend(): Backend {
   const parseSlots = (length: number, options: ResolvedOptions): number =>
     recordCapacity(Math.min(length, options.maxLength + 1), options.maxFields);
 
-  // The options the addon holds: sent again only when they are other objects (the API's are
-  // resolved once per guard or call, and never changed).
+  // The options and hash the addon holds: sent again only when they are other objects or
+  // another hash (the API's are resolved once per guard or call, and never changed).
   let configured: ResolvedOptions | undefined;
   let configuredCounter: CounterOptions = { threshold: 16, maxEntries: 8, maxCount: 0xffffffff };
-  function configure(options: ResolvedOptions, counter: CounterOptions): void {
-    if (options === configured && counter === configuredCounter) return;
-    native.configure(options.maxLength, options.maxFields, options.loopKey, counter.threshold, counter.maxEntries, counter.maxCount);
+  let configuredHash = 0;
+  function configure(options: ResolvedOptions, counter: CounterOptions, hash: number): void {
+    native.configure(options.maxLength, options.maxFields, options.loopKey, counter.threshold, counter.maxEntries, counter.maxCount, hash);
     configured = options;
     configuredCounter = counter;
+    configuredHash = hash;
   }
 
-  // The last enter's outgoing headers, back to back, and the record that delimits them.
+  // The addon's own slots for a single enter, where the runtime allows them.
+  let held: Uint32Array | undefined;
+  try {
+    held = native.slots();
+  } catch {
+    held = undefined;
+  }
+
+  // The last enter's outgoing headers (back to back for a batch), and the record that delimits them.
   let outgoing = '';
   let outgoingRecord: Uint32Array = record;
+  let single = false;
   let insert = '';
 
   return {
     name: 'native',
     parse(header, options) {
-      configure(options, configuredCounter);
+      if (options !== configured) configure(options, configuredCounter, configuredHash);
       const out = recordFor(parseSlots(header.length, options));
       native.parse(header, out);
       return out;
@@ -146,23 +162,30 @@ export function loadNativeBackend(): Backend {
       return out;
     },
     enter(header, hash, counter, options) {
-      configure(options, counter);
+      if (options !== configured || counter !== configuredCounter || hash !== configuredHash) configure(options, counter, hash);
+      single = true;
+      if (held !== undefined) {
+        outgoing = native.enter(header);
+        return held;
+      }
       outgoingRecord = recordFor(BATCH_SLOTS);
-      outgoing = native.enter(header, hash, outgoingRecord);
+      outgoing = native.enter(header, outgoingRecord);
       return outgoingRecord;
     },
     enterBatch(headers, hash, counter, options) {
-      configure(options, counter);
+      if (options !== configured || counter !== configuredCounter || hash !== configuredHash) configure(options, counter, hash);
+      single = false;
       outgoingRecord = recordFor(headers.length * BATCH_SLOTS);
-      outgoing = native.enterBatch(headers, hash, outgoingRecord);
+      outgoing = native.enterBatch(headers, outgoingRecord);
       return outgoingRecord;
     },
     entered(index) {
+      if (single) return outgoing;
       const start = index === 0 ? 0 : outgoingRecord[(index - 1) * BATCH_SLOTS + B_OUTPUT_END];
       return outgoing.slice(start, outgoingRecord[index * BATCH_SLOTS + B_OUTPUT_END]);
     },
     setField(header, key, value, options) {
-      configure(options, configuredCounter);
+      if (options !== configured) configure(options, configuredCounter, configuredHash);
       const out = recordFor(Math.max(parseSlots(header.length, options), SPLICE_RECORD_LENGTH));
       insert = native.setField(header, key, value, out);
       return out;
