@@ -101,9 +101,10 @@ function createWasmBackend(): WasmBackend {
   let single = false;
 
   function views(): void {
-    // Growing memory detaches the old buffer, and with it every view (byteLength 0): checking
-    // that is cheaper than reading `memory.buffer` (the views are never empty once reserved).
-    if (input.byteLength !== 0 || memory.buffer === buffer) return;
+    // Growing memory detaches the old buffer, and with it every view (length 0): checking that
+    // is cheaper than reading `memory.buffer` (the views are never empty once reserved). `length`,
+    // not `byteLength`: V8 inlines the one, calls a builtin for the other (~10 ns).
+    if (input.length !== 0 || memory.buffer === buffer) return;
     newViews();
   }
 
