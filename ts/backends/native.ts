@@ -12,6 +12,7 @@
  * reference rejects it. Only the first `maxLength + 1` units of a header are read: enough for the
  * same answer as the whole, so a 1 MB header costs no more than one at the limit.
  */
+import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { B_OUTPUT_END, BATCH_SLOTS, recordCapacity, SPLICE_RECORD_LENGTH, type ResolvedOptions } from '../record.js';
 import type { Backend, CounterOptions } from './types.js';
@@ -78,7 +79,7 @@ function candidatePaths(): string[] {
  * Load the addon from the first candidate that works; else every failure, chained. With
  * `process.dlopen` itself: `require` would initialise the CommonJS loader for one file.
  */
-function loadAddon(): NativeAddon {
+function loadAddon(): { addon: NativeAddon; path: string } {
   let failure: Error | undefined;
   const paths = candidatePaths();
   for (const path of paths) {
@@ -88,7 +89,7 @@ function loadAddon(): NativeAddon {
       const addon = loaded.exports;
       const missing = ADDON_FUNCTIONS.filter((name) => typeof addon[name] !== 'function');
       if (missing.length > 0) throw new Error(`not a trace-lineage addon, or a stale one: no ${missing.join(', ')}`);
-      return addon as NativeAddon;
+      return { addon: addon as NativeAddon, path };
     } catch (error) {
       // Each attempt's failure is the cause of the next one's: the final error holds them all.
       const message = error instanceof Error ? error.message : String(error);
@@ -102,11 +103,51 @@ function loadAddon(): NativeAddon {
   );
 }
 
-/** The addon, loaded once (the backend and the benchmark floors share it). */
+/**
+ * What the addon holds for this JS thread (its state is per thread, not per `dlopen`): the
+ * options and hash it was last sent, and the slots it writes a single enter's results into.
+ * Shared through `globalThis` by every copy of this module that loaded the same file (the ESM
+ * and CommonJS builds, two bundles): each must know what the others configured, and the addon
+ * keeps only the last `slots()` array it made.
+ */
+interface AddonSession {
+  options: ResolvedOptions | undefined;
+  counter: CounterOptions | undefined;
+  hash: number;
+  /** `slots()`, or null where external buffers are not allowed (a record goes with each call). */
+  held: Uint32Array | null;
+}
+
+/** The addon, loaded once (the backend and the benchmark floors share it), and its session. */
 let loadedAddon: NativeAddon | undefined;
+let session: AddonSession | undefined;
+function load(): void {
+  const { addon, path } = loadAddon();
+  let file = path;
+  try {
+    file = realpathSync(path);
+  } catch {
+    // The path it was loaded from, then.
+  }
+  const key = Symbol.for(`trace-lineage.native-session:${file}`);
+  const shared = globalThis as unknown as Record<symbol, AddonSession | undefined>;
+  let existing = shared[key];
+  if (existing === undefined) {
+    let held: Uint32Array | null = null;
+    try {
+      held = addon.slots();
+    } catch {
+      held = null;
+    }
+    existing = { options: undefined, counter: undefined, hash: 0, held };
+    shared[key] = existing;
+  }
+  loadedAddon = addon;
+  session = existing;
+}
 export function loadNativeAddon(): NativeAddon {
-  loadedAddon ??= loadAddon();
-  return loadedAddon;
+  if (loadedAddon === undefined) load();
+  return loadedAddon as NativeAddon;
 }
 
 /** Load the addon (synchronously) and wrap it in the `Backend` interface. Throws if it cannot load. */
@@ -122,25 +163,21 @@ export function loadNativeBackend(): Backend {
   const parseSlots = (length: number, options: ResolvedOptions): number =>
     recordCapacity(Math.min(length, options.maxLength + 1), options.maxFields);
 
-  // The options and hash the addon holds: sent again only when they are other objects or
-  // another hash (the API's are resolved once per guard or call, and never changed).
-  let configured: ResolvedOptions | undefined;
-  let configuredCounter: CounterOptions = { threshold: 16, maxEntries: 8, maxCount: 0xffffffff };
-  let configuredHash = 0;
+  // The options and hash the addon holds (see `AddonSession`): sent again only when they are
+  // other objects or another hash (the API's are resolved once per guard or call, and never
+  // changed). The counter is the last one sent, or the defaults.
+  const state = session as AddonSession;
+  const defaultCounter: CounterOptions = { threshold: 16, maxEntries: 8, maxCount: 0xffffffff };
   function configure(options: ResolvedOptions, counter: CounterOptions, hash: number): void {
     native.configure(options.maxLength, options.maxFields, options.loopKey, counter.threshold, counter.maxEntries, counter.maxCount, hash);
-    configured = options;
-    configuredCounter = counter;
-    configuredHash = hash;
+    state.options = options;
+    state.counter = counter;
+    state.hash = hash;
   }
+  const configureOptions = (options: ResolvedOptions): void => configure(options, state.counter ?? defaultCounter, state.hash);
 
   // The addon's own slots for a single enter, where the runtime allows them.
-  let held: Uint32Array | undefined;
-  try {
-    held = native.slots();
-  } catch {
-    held = undefined;
-  }
+  const held = state.held ?? undefined;
 
   // The last enter's outgoing headers (back to back for a batch), and the record that delimits them.
   let outgoing = '';
@@ -151,7 +188,7 @@ export function loadNativeBackend(): Backend {
   return {
     name: 'native',
     parse(header, options) {
-      if (options !== configured) configure(options, configuredCounter, configuredHash);
+      if (options !== state.options) configureOptions(options);
       const out = recordFor(parseSlots(header.length, options));
       native.parse(header, out);
       return out;
@@ -162,7 +199,7 @@ export function loadNativeBackend(): Backend {
       return out;
     },
     enter(header, hash, counter, options) {
-      if (options !== configured || counter !== configuredCounter || hash !== configuredHash) configure(options, counter, hash);
+      if (options !== state.options || counter !== state.counter || hash !== state.hash) configure(options, counter, hash);
       single = true;
       if (held !== undefined) {
         outgoing = native.enter(header);
@@ -173,7 +210,7 @@ export function loadNativeBackend(): Backend {
       return outgoingRecord;
     },
     enterBatch(headers, hash, counter, options) {
-      if (options !== configured || counter !== configuredCounter || hash !== configuredHash) configure(options, counter, hash);
+      if (options !== state.options || counter !== state.counter || hash !== state.hash) configure(options, counter, hash);
       single = false;
       outgoingRecord = recordFor(headers.length * BATCH_SLOTS);
       outgoing = native.enterBatch(headers, outgoingRecord);
@@ -185,7 +222,7 @@ export function loadNativeBackend(): Backend {
       return outgoing.slice(start, outgoingRecord[index * BATCH_SLOTS + B_OUTPUT_END]);
     },
     setField(header, key, value, options) {
-      if (options !== configured) configure(options, configuredCounter, configuredHash);
+      if (options !== state.options) configureOptions(options);
       const out = recordFor(Math.max(parseSlots(header.length, options), SPLICE_RECORD_LENGTH));
       insert = native.setField(header, key, value, out);
       return out;
