@@ -4,7 +4,9 @@
  * The hot calls are plain N-API callbacks (`crates/napi/src/raw.rs`): the header goes in as the
  * JS string itself, results come back in a grow-only `Uint32Array` record passed with each
  * call, and text (an outgoing header, the bytes a setter inserts) as one flat string built in
- * Rust. Options are sent with `configure` only when they change.
+ * Rust. Options and the resource hash are sent with `configure` only when they change. A
+ * single `enter` passes nothing but the header: its results go into the addon's own slots
+ * (`slots()`, an external buffer taken once), so that no typed array is looked up per call.
  *
  * Why the results equal the reference's for any JS string: the addon reads each UTF-16 unit as
  * one byte (ASCII as itself, anything else 0x80, which no check of the core accepts), so every
