@@ -272,21 +272,29 @@ unsafe extern "C" fn configure(env: sys::napi_env, info: sys::napi_callback_info
     }
 }
 
-/// Frees the slots of [`slots`] once V8 no longer needs them (on the JS thread, after the last
-/// view of them is gone), and forgets them if they are still the thread's.
+/// Frees the slots of [`slots`] once V8 no longer needs them (N-API runs this on the JS thread,
+/// after the last view of them is gone), after making sure the thread's state no longer points
+/// to them. Should the state be unreachable (borrowed, or being torn down), the 28 bytes are
+/// leaked rather than freed while perhaps still in use.
 unsafe extern "C" fn free_slots(_env: sys::napi_env, data: *mut std::ffi::c_void, _hint: *mut std::ffi::c_void) {
     let data = data.cast::<u32>();
-    // `try_with`: a finalizer may run while the thread's locals are being torn down.
-    let _ = STATE.try_with(|cell| {
-        if let Ok(mut state) = cell.try_borrow_mut() {
-            if state.held == data {
-                state.held = ptr::null_mut();
+    let forgotten = STATE
+        .try_with(|cell| match cell.try_borrow_mut() {
+            Ok(mut state) => {
+                if state.held == data {
+                    state.held = ptr::null_mut();
+                }
+                true
             }
-        }
-    });
-    // SAFETY: `data` came from `Box::into_raw` of a `[u32; BATCH_SLOTS]` in `slots`, and N-API
-    // calls this finalizer once, after V8 has dropped its last reference to the memory.
-    drop(unsafe { Box::from_raw(data.cast::<[u32; record::BATCH_SLOTS]>()) });
+            Err(_) => false,
+        })
+        .unwrap_or(false);
+    if forgotten {
+        // SAFETY: `data` came from `Box::into_raw` of a `[u32; BATCH_SLOTS]` in `slots`, N-API
+        // calls this finalizer once, after V8 has dropped its last reference to the memory,
+        // and the state no longer points to it.
+        drop(unsafe { Box::from_raw(data.cast::<[u32; record::BATCH_SLOTS]>()) });
+    }
 }
 
 /// `slots()`: a `Uint32Array` of `BATCH_SLOTS` slots that `enter(header)` (called without a
