@@ -237,7 +237,12 @@ function createWasmBackend(): WasmBackend {
 
     enter(header, hash, { threshold, maxEntries, maxCount }, options) {
       const text = bounded(header, options);
-      prepare(options, text.length, 0, BATCH_SLOTS, batchOutputCapacity(3 * text.length, 1, options.loopKey.length));
+      const units = text.length;
+      const key = options.loopKey;
+      // `prepare`, only when something must change (the buffers are grow-only).
+      if (key !== loopKey || 3 * Math.max(units, key.length) + 4 > inputCapacity || 3 * units + key.length + 21 > outputCapacity || recordSlots < BATCH_SLOTS) {
+        prepare(options, units, 0, BATCH_SLOTS, batchOutputCapacity(3 * units, 1, key.length));
+      }
       const length = encoder.encodeInto(text, input).written;
       const { maxLength, maxFields } = options;
       const status = glue.enter(length, maxLength, maxFields, hash >>> 0, threshold >>> 0, maxEntries >>> 0, maxCount >>> 0);
