@@ -259,11 +259,22 @@ export class LoopGuard {
 
   /** Count this entry in `header`'s chain: the count, whether it is a loop, the outgoing header. */
   enter(header: string): EnterResult {
-    requireString(header, 'header');
+    if (typeof header !== 'string') requireString(header, 'header');
     const backend = this.#backend;
     const record = backend.enter(header, this.#hash, this.#counter, this.#options);
-    check(record);
-    return this.#result(record, 0, backend.entered(0));
+    const status = record[B_STATUS];
+    if (status !== E_OK) throw new TraceHeaderError(status, record[B_OFFSET]);
+    // The same shape as `#result` builds (one hidden class for every result).
+    return {
+      resource: this.resource,
+      resourceHash: this.resourceHash,
+      count: record[B_COUNT],
+      threshold: this.threshold,
+      loop: record[B_IS_LOOP] === 1,
+      evicted: record[B_EVICTED],
+      dropped: record[B_DROPPED],
+      header: backend.entered(0),
+    };
   }
 
   /**

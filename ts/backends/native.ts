@@ -4,7 +4,9 @@
  * The hot calls are plain N-API callbacks (`crates/napi/src/raw.rs`): the header goes in as the
  * JS string itself, results come back in a grow-only `Uint32Array` record passed with each
  * call, and text (an outgoing header, the bytes a setter inserts) as one flat string built in
- * Rust. Options are sent with `configure` only when they change.
+ * Rust. Options and the resource hash are sent with `configure` only when they change. A
+ * single `enter` passes nothing but the header: its results go into the addon's own slots
+ * (`slots()`, an external buffer taken once), so that no typed array is looked up per call.
  *
  * Why the results equal the reference's for any JS string: the addon reads each UTF-16 unit as
  * one byte (ASCII as itself, anything else 0x80, which no check of the core accepts), so every
@@ -12,20 +14,27 @@
  * reference rejects it. Only the first `maxLength + 1` units of a header are read: enough for the
  * same answer as the whole, so a 1 MB header costs no more than one at the limit.
  */
+import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { B_OUTPUT_END, BATCH_SLOTS, recordCapacity, SPLICE_RECORD_LENGTH, type ResolvedOptions } from '../record.js';
 import type { Backend, CounterOptions } from './types.js';
 
 /** The addon's exports (`crates/napi/src/lib.rs`, `raw.rs`). */
 export interface NativeAddon {
-  configure(maxLength: number, maxFields: number, loopKey: string, threshold: number, maxEntries: number, maxCount: number): void;
+  /** The options of the calls that follow, and the resource hash `enter`/`enterBatch` count. */
+  configure(maxLength: number, maxFields: number, loopKey: string, threshold: number, maxEntries: number, maxCount: number, hash: number): void;
+  /**
+   * The addon's own `BATCH_SLOTS` slots, which `enter(header)` without a record writes into (no
+   * typed-array lookup per call). Throws where external buffers are not allowed (Electron).
+   */
+  slots(): Uint32Array;
   /** The status; the parse record in `record`. */
   parse(header: string, record: Uint32Array): number;
   validateLineage(value: string, record: Uint32Array): number;
-  /** The outgoing header; its batch slots in `record`. */
-  enter(header: string, hash: number, record: Uint32Array): string;
+  /** The outgoing header ('' on error); its batch slots in `record`, or in `slots()` without one. */
+  enter(header: string, record?: Uint32Array): string;
   /** The outgoing headers back to back; header i's batch slots from `i * BATCH_SLOTS`. */
-  enterBatch(headers: readonly string[], hash: number, record: Uint32Array): string;
+  enterBatch(headers: readonly string[], record: Uint32Array): string;
   /** The text to insert; the splice in `record`. */
   setField(header: string, key: string, value: string, record: Uint32Array): string;
   resourceHash(resource: string): number;
@@ -35,7 +44,7 @@ export interface NativeAddon {
   codeTables(): { errors: string[]; diagnostics: string[]; reasons: string[] };
 }
 
-const ADDON_FUNCTIONS = ['configure', 'parse', 'validateLineage', 'enter', 'enterBatch', 'setField', 'resourceHash', 'floorEmpty', 'floorEcho', 'codeTables'] as const;
+const ADDON_FUNCTIONS = ['configure', 'slots', 'parse', 'validateLineage', 'enter', 'enterBatch', 'setField', 'resourceHash', 'floorEmpty', 'floorEcho', 'codeTables'] as const;
 const BINARY_NAME = 'trace-lineage';
 /** Set to an addon's path to load that file and nothing else. */
 const PATH_OVERRIDE = 'TRACE_LINEAGE_NATIVE_PATH';
@@ -72,7 +81,7 @@ function candidatePaths(): string[] {
  * Load the addon from the first candidate that works; else every failure, chained. With
  * `process.dlopen` itself: `require` would initialise the CommonJS loader for one file.
  */
-function loadAddon(): NativeAddon {
+function loadAddon(): { addon: NativeAddon; path: string } {
   let failure: Error | undefined;
   const paths = candidatePaths();
   for (const path of paths) {
@@ -82,7 +91,7 @@ function loadAddon(): NativeAddon {
       const addon = loaded.exports;
       const missing = ADDON_FUNCTIONS.filter((name) => typeof addon[name] !== 'function');
       if (missing.length > 0) throw new Error(`not a trace-lineage addon, or a stale one: no ${missing.join(', ')}`);
-      return addon as NativeAddon;
+      return { addon: addon as NativeAddon, path };
     } catch (error) {
       // Each attempt's failure is the cause of the next one's: the final error holds them all.
       const message = error instanceof Error ? error.message : String(error);
@@ -96,11 +105,51 @@ function loadAddon(): NativeAddon {
   );
 }
 
-/** The addon, loaded once (the backend and the benchmark floors share it). */
+/**
+ * What the addon holds for this JS thread (its state is per thread, not per `dlopen`): the
+ * options and hash it was last sent, and the slots it writes a single enter's results into.
+ * Shared through `globalThis` by every copy of this module that loaded the same file (the ESM
+ * and CommonJS builds, two bundles): each must know what the others configured, and the addon
+ * keeps only the last `slots()` array it made.
+ */
+interface AddonSession {
+  options: ResolvedOptions | undefined;
+  counter: CounterOptions | undefined;
+  hash: number;
+  /** `slots()`, or null where external buffers are not allowed (a record goes with each call). */
+  held: Uint32Array | null;
+}
+
+/** The addon, loaded once (the backend and the benchmark floors share it), and its session. */
 let loadedAddon: NativeAddon | undefined;
+let session: AddonSession | undefined;
+function load(): void {
+  const { addon, path } = loadAddon();
+  let file = path;
+  try {
+    file = realpathSync(path);
+  } catch {
+    // The path it was loaded from, then.
+  }
+  const key = Symbol.for(`trace-lineage.native-session:${file}`);
+  const shared = globalThis as unknown as Record<symbol, AddonSession | undefined>;
+  let existing = shared[key];
+  if (existing === undefined) {
+    let held: Uint32Array | null = null;
+    try {
+      held = addon.slots();
+    } catch {
+      held = null;
+    }
+    existing = { options: undefined, counter: undefined, hash: 0, held };
+    shared[key] = existing;
+  }
+  loadedAddon = addon;
+  session = existing;
+}
 export function loadNativeAddon(): NativeAddon {
-  loadedAddon ??= loadAddon();
-  return loadedAddon;
+  if (loadedAddon === undefined) load();
+  return loadedAddon as NativeAddon;
 }
 
 /** Load the addon (synchronously) and wrap it in the `Backend` interface. Throws if it cannot load. */
@@ -116,26 +165,32 @@ export function loadNativeBackend(): Backend {
   const parseSlots = (length: number, options: ResolvedOptions): number =>
     recordCapacity(Math.min(length, options.maxLength + 1), options.maxFields);
 
-  // The options the addon holds: sent again only when they are other objects (the API's are
-  // resolved once per guard or call, and never changed).
-  let configured: ResolvedOptions | undefined;
-  let configuredCounter: CounterOptions = { threshold: 16, maxEntries: 8, maxCount: 0xffffffff };
-  function configure(options: ResolvedOptions, counter: CounterOptions): void {
-    if (options === configured && counter === configuredCounter) return;
-    native.configure(options.maxLength, options.maxFields, options.loopKey, counter.threshold, counter.maxEntries, counter.maxCount);
-    configured = options;
-    configuredCounter = counter;
+  // The options and hash the addon holds (see `AddonSession`): sent again only when they are
+  // other objects or another hash (the API's are resolved once per guard or call, and never
+  // changed). The counter is the last one sent, or the defaults.
+  const state = session as AddonSession;
+  const defaultCounter: CounterOptions = { threshold: 16, maxEntries: 8, maxCount: 0xffffffff };
+  function configure(options: ResolvedOptions, counter: CounterOptions, hash: number): void {
+    native.configure(options.maxLength, options.maxFields, options.loopKey, counter.threshold, counter.maxEntries, counter.maxCount, hash);
+    state.options = options;
+    state.counter = counter;
+    state.hash = hash;
   }
+  const configureOptions = (options: ResolvedOptions): void => configure(options, state.counter ?? defaultCounter, state.hash);
 
-  // The last enter's outgoing headers, back to back, and the record that delimits them.
+  // The addon's own slots for a single enter, where the runtime allows them.
+  const held = state.held ?? undefined;
+
+  // The last enter's outgoing headers (back to back for a batch), and the record that delimits them.
   let outgoing = '';
   let outgoingRecord: Uint32Array = record;
+  let single = false;
   let insert = '';
 
   return {
     name: 'native',
     parse(header, options) {
-      configure(options, configuredCounter);
+      if (options !== state.options) configureOptions(options);
       const out = recordFor(parseSlots(header.length, options));
       native.parse(header, out);
       return out;
@@ -146,23 +201,30 @@ export function loadNativeBackend(): Backend {
       return out;
     },
     enter(header, hash, counter, options) {
-      configure(options, counter);
+      if (options !== state.options || counter !== state.counter || hash !== state.hash) configure(options, counter, hash);
+      single = true;
+      if (held !== undefined) {
+        outgoing = native.enter(header);
+        return held;
+      }
       outgoingRecord = recordFor(BATCH_SLOTS);
-      outgoing = native.enter(header, hash, outgoingRecord);
+      outgoing = native.enter(header, outgoingRecord);
       return outgoingRecord;
     },
     enterBatch(headers, hash, counter, options) {
-      configure(options, counter);
+      if (options !== state.options || counter !== state.counter || hash !== state.hash) configure(options, counter, hash);
+      single = false;
       outgoingRecord = recordFor(headers.length * BATCH_SLOTS);
-      outgoing = native.enterBatch(headers, hash, outgoingRecord);
+      outgoing = native.enterBatch(headers, outgoingRecord);
       return outgoingRecord;
     },
     entered(index) {
+      if (single) return outgoing;
       const start = index === 0 ? 0 : outgoingRecord[(index - 1) * BATCH_SLOTS + B_OUTPUT_END];
       return outgoing.slice(start, outgoingRecord[index * BATCH_SLOTS + B_OUTPUT_END]);
     },
     setField(header, key, value, options) {
-      configure(options, configuredCounter);
+      if (options !== state.options) configureOptions(options);
       const out = recordFor(Math.max(parseSlots(header.length, options), SPLICE_RECORD_LENGTH));
       insert = native.setField(header, key, value, out);
       return out;

@@ -94,12 +94,22 @@ function createWasmBackend(): WasmBackend {
   let latin1: Latin1View | undefined;
   // The loop key the instance holds (sent again only when it changes).
   let loopKey: string | undefined;
-  // The last call's output: its length, and (decoded once, when asked for) its text.
+  // The last call's output: its length, and (decoded once, when asked for) its text; whether
+  // it was a single enter's (its text is then the outgoing header).
   let outputLength = 0;
   let outputText: string | undefined;
+  let single = false;
 
   function views(): void {
-    if (memory.buffer === buffer) return;
+    // Growing memory detaches the old buffer, and with it every view (length 0): checking that
+    // is cheaper than reading `memory.buffer` (the views are never empty once reserved). `length`,
+    // not `byteLength`: V8 inlines the one, calls a builtin for the other (~10 ns).
+    if (input.length !== 0 || memory.buffer === buffer) return;
+    newViews();
+  }
+
+  /** Take the views again: memory grew, or the buffers moved. */
+  function newViews(): void {
     buffer = memory.buffer;
     input = new Uint8Array(buffer, inputPointer, inputCapacity);
     lengths = new Uint32Array(buffer, lengthsPointer, lengthsCapacity);
@@ -127,8 +137,7 @@ function createWasmBackend(): WasmBackend {
     lengthsPointer = glue.lengthsPointer();
     recordPointer = glue.recordPointer();
     outputPointer = glue.outputPointer();
-    buffer = undefined;
-    views();
+    newViews();
   }
 
   /** Reserve for `units` UTF-16 units of input (3 bytes each at most) and send the loop key. */
@@ -173,6 +182,7 @@ function createWasmBackend(): WasmBackend {
     const out = result();
     outputLength = count > 0 ? out[(count - 1) * BATCH_SLOTS + B_OUTPUT_END] : 0;
     outputText = undefined;
+    single = false;
     return out;
   }
 
@@ -227,10 +237,21 @@ function createWasmBackend(): WasmBackend {
 
     enter(header, hash, { threshold, maxEntries, maxCount }, options) {
       const text = bounded(header, options);
-      prepare(options, text.length, 0, BATCH_SLOTS, batchOutputCapacity(3 * text.length, 1, options.loopKey.length));
-      const length = encodeAt(text, 0);
+      const units = text.length;
+      const key = options.loopKey;
+      // `prepare`, only when something must change (the buffers are grow-only).
+      if (key !== loopKey || 3 * Math.max(units, key.length) + 4 > inputCapacity || 3 * units + key.length + 21 > outputCapacity || recordSlots < BATCH_SLOTS) {
+        prepare(options, units, 0, BATCH_SLOTS, batchOutputCapacity(3 * units, 1, key.length));
+      }
+      const length = encoder.encodeInto(text, input).written;
       const { maxLength, maxFields } = options;
-      return afterEnter(1, glue.enter(length, maxLength, maxFields, hash >>> 0, threshold >>> 0, maxEntries >>> 0, maxCount >>> 0));
+      const status = glue.enter(length, maxLength, maxFields, hash >>> 0, threshold >>> 0, maxEntries >>> 0, maxCount >>> 0);
+      if (status !== 0) throw new Error(`trace-lineage: the WebAssembly buffers were too small (a bug): status ${status}`);
+      const out = result();
+      outputLength = out[B_OUTPUT_END];
+      outputText = undefined;
+      single = true;
+      return out;
     },
 
     enterBatch(headers, hash, { threshold, maxEntries, maxCount }, options) {
@@ -242,6 +263,7 @@ function createWasmBackend(): WasmBackend {
 
     entered(index) {
       outputText ??= decodeOutput(outputLength);
+      if (single) return outputText;
       const start = index === 0 ? 0 : record[(index - 1) * BATCH_SLOTS + B_OUTPUT_END];
       return outputText.slice(start, record[index * BATCH_SLOTS + B_OUTPUT_END]);
     },
@@ -264,6 +286,7 @@ function createWasmBackend(): WasmBackend {
       }
       const out = result();
       outputLength = status === 0 ? out[S_INSERT_LENGTH] : 0;
+      single = false;
       return out;
     },
 
@@ -280,8 +303,7 @@ function createWasmBackend(): WasmBackend {
       reserve(1024, 0, 0, 0); // the tables fit: the call below need not grow the input buffer
       const length = glue.codeTables();
       inputPointer = glue.inputPointer();
-      buffer = undefined;
-      views();
+      newViews();
       const text = decoder.decode(new Uint8Array(memory.buffer, inputPointer, length));
       const [errors, diagnostics, reasons] = text.split('\n').map((line) => line.split(','));
       return { errors, diagnostics, reasons };

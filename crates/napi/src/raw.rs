@@ -3,10 +3,13 @@
 //! Why not napi-rs: the glue it generates (3.16) cost about 65 ns per argument on the machine of
 //! `bench/` (a call with four `u32` arguments took ~280 ns, an empty plain N-API call ~5 ns),
 //! and its runtime made the addon 530 KB. Here each call reads its arguments with one
-//! `napi_get_cb_info`, strings
-//! with `napi_get_value_string_utf16`, and the record (a `Uint32Array`) with
+//! `napi_get_cb_info`, strings with one `napi_get_value_string_utf16` (into a buffer large
+//! enough in the common case), and the record (a `Uint32Array`) with
 //! `napi_get_typedarray_info`; results go into the record, strings come back flat
-//! (`napi_create_string_latin1`, built once from bytes the core wrote).
+//! (`napi_create_string_latin1`, built once from bytes the core wrote). The hot path,
+//! `enter(header)`, reads no other argument: the hash comes with `configure`, and its results
+//! go into slots the addon owns (`slots()`), since `napi_get_typedarray_info` alone cost about
+//! 64 ns a call.
 //!
 //! **Strings in.** Each UTF-16 unit of a JS string becomes one byte: ASCII as itself, anything
 //! else `0x80`, which is no header byte and no character the core looks for. Offsets are then
@@ -14,8 +17,10 @@
 //! reference rejects it (no Latin-1 truncation can turn `Ł`, U+0141, into an `A`). Only the
 //! first `maxLength + 1` units of a header are read: enough for the same answer as the whole.
 //!
-//! **State.** The options (`configure`) and grow-only scratch buffers live in a thread-local:
-//! every JS thread (main, each worker) has its own addon instance and calls on its own thread.
+//! **State.** The options and hash (`configure`), the result slots and grow-only scratch
+//! buffers live in a thread-local: every JS thread (main, each worker) has its own addon
+//! instance and calls on its own thread. Every copy of `ts/backends/native.ts` that loads the
+//! file shares them (it keeps what it sent in one session per file).
 #![allow(unsafe_code)]
 
 use std::cell::RefCell;
@@ -24,8 +29,8 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::ptr;
 
 use napi_sys as sys;
-use trace_lineage_core::codes::{DIAGNOSTIC_NAMES, ERROR_NAMES, REASON_NAMES};
-use trace_lineage_core::{record, resource_hash, EnterOptions, Options};
+use trace_lineage_core::codes::{ErrorCode, DIAGNOSTIC_NAMES, ERROR_NAMES, REASON_NAMES};
+use trace_lineage_core::{enter_header, record, resource_hash, EnterOptions, Options};
 
 /// The unit every non-ASCII UTF-16 unit becomes.
 const NON_ASCII: u16 = 0x80;
@@ -36,6 +41,12 @@ struct State {
     max_fields: u32,
     loop_key: Vec<u8>,
     counter: EnterOptions,
+    /// The resource hash `enter` counts (sent with `configure`).
+    hash: u32,
+    /// The `BATCH_SLOTS` slots `enter` writes when it is given no record: addon-owned memory
+    /// that JavaScript sees as the `Uint32Array` `slots()` returned (see [`slots`]); null until
+    /// then, and again once that array has been collected.
+    held: *mut u32,
     /// UTF-16 units as V8 copies them out.
     units: Vec<u16>,
     /// The input the core reads: a header, headers back to back, or header + key + value.
@@ -52,6 +63,8 @@ thread_local! {
         max_fields: trace_lineage_core::DEFAULT_MAX_FIELDS,
         loop_key: trace_lineage_core::DEFAULT_LOOP_KEY.to_vec(),
         counter: EnterOptions::default(),
+        hash: 0,
+        held: ptr::null_mut(),
         units: Vec::new(),
         input: Vec::new(),
         lengths: Vec::new(),
@@ -147,21 +160,40 @@ unsafe fn string_length(env: sys::napi_env, value: sys::napi_value) -> Result<us
     Ok(length)
 }
 
+/// Units the string buffer starts with: most headers are read with a single N-API call.
+const FIRST_UNITS: usize = 1024;
+
 /// Append at most `limit` UTF-16 units of the string `value` to `input`, one byte each (see the
 /// module docs). Returns the number appended.
 ///
+/// One N-API call in the common case: V8 copies at most `bufsize - 1` units and says how many,
+/// so a string that did not fill the buffer (or filled it up to `limit`) was read as far as
+/// needed. Only a string that filled the buffer short of `limit` costs a length query, a larger
+/// buffer (kept for the calls that follow) and a second copy.
+///
 /// SAFETY: `env` must be the running callback's and `value` one of its arguments.
 unsafe fn read_units(env: sys::napi_env, value: sys::napi_value, limit: usize, units: &mut Vec<u16>, input: &mut Vec<u8>) -> Result<usize, Thrown> {
-    // SAFETY: forwarded from the caller.
-    let wanted = unsafe { string_length(env, value) }?.min(limit);
-    let buffer = grown(units, wanted + 1); // N-API writes a terminating NUL after the units
+    let buffer = grown(units, FIRST_UNITS);
+    let bufsize = buffer.len().min(limit.saturating_add(1)); // room for the NUL N-API writes
     let mut copied = 0;
-    // SAFETY: `buffer` holds `wanted + 1` units, and N-API writes at most `bufsize` of them.
-    let status = unsafe { sys::napi_get_value_string_utf16(env, value, buffer.as_mut_ptr(), wanted + 1, &mut copied) };
+    // SAFETY: `buffer` holds at least `bufsize` units, and N-API writes at most `bufsize` of them
+    // (`bufsize - 1` units and a NUL); it checks that `value` is a string.
+    let status = unsafe { sys::napi_get_value_string_utf16(env, value, buffer.as_mut_ptr(), bufsize, &mut copied) };
     check(status, c"trace-lineage: expected a string")?;
+    if copied + 1 == bufsize && copied < limit {
+        // The buffer is full: the string may go on.
+        // SAFETY: forwarded from the caller.
+        let wanted = unsafe { string_length(env, value) }?.min(limit);
+        if wanted > copied {
+            let buffer = grown(units, wanted + 1);
+            // SAFETY: `buffer` holds at least `wanted + 1` units; N-API writes at most that many.
+            let status = unsafe { sys::napi_get_value_string_utf16(env, value, buffer.as_mut_ptr(), wanted + 1, &mut copied) };
+            check(status, c"trace-lineage: expected a string")?;
+        }
+    }
     let start = input.len();
     // `min` then a narrowing cast: this form vectorises.
-    input.extend(buffer[..copied].iter().map(|&unit| unit.min(NON_ASCII) as u8));
+    input.extend(units[..copied].iter().map(|&unit| unit.min(NON_ASCII) as u8));
     Ok(input.len() - start)
 }
 
@@ -210,30 +242,90 @@ fn with_state(body: impl FnOnce(&mut State) -> Outcome) -> Outcome {
     })
 }
 
-/// `configure(maxLength, maxFields, loopKey, threshold, maxEntries, maxCount)`: the options of
-/// the calls that follow (checked by the core on each call). Returns `undefined`.
+/// `configure(maxLength, maxFields, loopKey, threshold, maxEntries, maxCount, hash)`: the
+/// options of the calls that follow (checked by the core on each call), and the resource hash
+/// `enter` counts. Returns `undefined`.
 unsafe extern "C" fn configure(env: sys::napi_env, info: sys::napi_callback_info) -> sys::napi_value {
     // SAFETY: `env` and `info` are this callback's; every value read is one of its arguments.
     unsafe {
         run(env, || {
-            let [max_length, max_fields, loop_key, threshold, max_entries, max_count] = arguments::<6>(env, info)?;
-            let numbers = [max_length, max_fields, threshold, max_entries, max_count].map(|value| u32_argument(env, value));
-            let [max_length, max_fields, threshold, max_entries, max_count] = numbers;
-            let (max_length, max_fields) = (max_length?, max_fields?);
+            let [max_length, max_fields, loop_key, threshold, max_entries, max_count, hash] = arguments::<7>(env, info)?;
+            let numbers = [max_length, max_fields, threshold, max_entries, max_count, hash].map(|value| u32_argument(env, value));
+            let [max_length, max_fields, threshold, max_entries, max_count, hash] = numbers;
+            let (max_length, max_fields, hash) = (max_length?, max_fields?, hash?);
             let counter = EnterOptions { threshold: threshold?, max_entries: max_entries?, max_count: max_count? };
-            let length = string_length(env, loop_key)?;
             with_state(|state| {
                 let State { units, input, .. } = state;
                 input.clear();
-                read_units(env, loop_key, length, units, input)?;
+                read_units(env, loop_key, usize::MAX, units, input)?;
                 state.loop_key.clear();
                 state.loop_key.extend_from_slice(&state.input);
                 state.max_length = max_length;
                 state.max_fields = max_fields;
                 state.counter = counter;
+                state.hash = hash;
                 let mut undefined = ptr::null_mut();
                 check(sys::napi_get_undefined(env, &mut undefined), c"trace-lineage: N-API failed")?;
                 Ok(undefined)
+            })
+        })
+    }
+}
+
+/// Frees the slots of [`slots`] once V8 no longer needs them (N-API runs this on the JS thread,
+/// after the last view of them is gone), after making sure the thread's state no longer points
+/// to them. Should the state be unreachable (borrowed, or being torn down), the 28 bytes are
+/// leaked rather than freed while perhaps still in use.
+unsafe extern "C" fn free_slots(_env: sys::napi_env, data: *mut std::ffi::c_void, _hint: *mut std::ffi::c_void) {
+    let data = data.cast::<u32>();
+    let forgotten = STATE
+        .try_with(|cell| match cell.try_borrow_mut() {
+            Ok(mut state) => {
+                if state.held == data {
+                    state.held = ptr::null_mut();
+                }
+                true
+            }
+            Err(_) => false,
+        })
+        .unwrap_or(false);
+    if forgotten {
+        // SAFETY: `data` came from `Box::into_raw` of a `[u32; BATCH_SLOTS]` in `slots`, N-API
+        // calls this finalizer once, after V8 has dropped its last reference to the memory,
+        // and the state no longer points to it.
+        drop(unsafe { Box::from_raw(data.cast::<[u32; record::BATCH_SLOTS]>()) });
+    }
+}
+
+/// `slots()`: a `Uint32Array` of `BATCH_SLOTS` slots that `enter(header)` (called without a
+/// record) writes its results into, so that no per-call typed-array lookup is needed. The memory
+/// is the addon's (an external ArrayBuffer): it stays valid whatever JavaScript does with the
+/// array (even detaching it) until N-API calls [`free_slots`], which also stops `enter` from
+/// using it. Throws where external buffers are not allowed (V8 sandbox builds, e.g. Electron):
+/// JavaScript then passes its own record to `enter`.
+unsafe extern "C" fn slots(env: sys::napi_env, _info: sys::napi_callback_info) -> sys::napi_value {
+    // SAFETY: `env` is this callback's; every out-pointer is valid.
+    unsafe {
+        run(env, || {
+            let memory = Box::into_raw(Box::new([0u32; record::BATCH_SLOTS])).cast::<u32>();
+            let bytes = record::BATCH_SLOTS * std::mem::size_of::<u32>();
+            let mut buffer = ptr::null_mut();
+            // SAFETY: `memory` is valid for `bytes` bytes until `free_slots` frees it, which N-API
+            // calls only once V8 is done with it.
+            let status = sys::napi_create_external_arraybuffer(env, memory.cast(), bytes, Some(free_slots), ptr::null_mut(), &mut buffer);
+            if status != sys::Status::napi_ok {
+                // SAFETY: N-API did not take the memory: it is still ours alone, from `Box::into_raw`.
+                drop(Box::from_raw(memory.cast::<[u32; record::BATCH_SLOTS]>()));
+                return Err(Thrown(c"trace-lineage: external buffers are not allowed here"));
+            }
+            let mut array = ptr::null_mut();
+            check(
+                sys::napi_create_typedarray(env, sys::TypedarrayType::uint32_array, record::BATCH_SLOTS, buffer, 0, &mut array),
+                c"trace-lineage: N-API failed",
+            )?;
+            with_state(|state| {
+                state.held = memory;
+                Ok(array)
             })
         })
     }
@@ -273,11 +365,12 @@ unsafe extern "C" fn validate_lineage(env: sys::napi_env, info: sys::napi_callba
     }
 }
 
-/// Enter `hash` for the headers in `state.input` (lengths in `state.lengths`); the outgoing
-/// headers, back to back, as one string.
+/// Enter the configured hash for the headers in `state.input` (lengths in `state.lengths`); the
+/// outgoing headers, back to back, as one string.
 ///
 /// SAFETY: `env` must be the running callback's.
-unsafe fn enter_all(env: sys::napi_env, state: &mut State, hash: u32, slots: &mut [u32]) -> Outcome {
+unsafe fn enter_all(env: sys::napi_env, state: &mut State, slots: &mut [u32]) -> Outcome {
+    let hash = state.hash;
     let capacity = record::batch_output_capacity(state.input.len(), state.lengths.len(), state.loop_key.len());
     grown(&mut state.output, capacity);
     let options = Options { max_length: state.max_length, max_fields: state.max_fields, loop_key: &state.loop_key };
@@ -289,35 +382,60 @@ unsafe fn enter_all(env: sys::napi_env, state: &mut State, hash: u32, slots: &mu
     unsafe { latin1_string(env, &state.output[..written]) }
 }
 
-/// `enter(header, hash, record)`: one header; the record holds its batch slots (`B_*`), the
-/// outgoing header is returned.
+/// `enter(header[, record])`: one header, for the configured hash; its batch slots (`B_*`) go
+/// into `record` or, without one, into the addon's slots (see [`slots`]); the outgoing header is
+/// returned ('' on error). The same answers as `enterBatch` of one header.
 unsafe extern "C" fn enter(env: sys::napi_env, info: sys::napi_callback_info) -> sys::napi_value {
     // SAFETY: `env` and `info` are this callback's; every value read is one of its arguments.
     unsafe {
         run(env, || {
-            let [header, hash, slots] = arguments::<3>(env, info)?;
-            let hash = u32_argument(env, hash)?;
-            let slots = u32_slots(env, slots)?;
+            let mut count = 2;
+            let mut values = [ptr::null_mut(); 2];
+            // SAFETY: `values` has room for `count` values; `count` comes back as the number passed.
+            let status = sys::napi_get_cb_info(env, info, &mut count, values.as_mut_ptr(), ptr::null_mut(), ptr::null_mut());
+            check(status, c"trace-lineage: could not read the arguments")?;
             with_state(|state| {
-                let State { units, input, lengths, max_length, .. } = state;
+                let slots: &mut [u32] = if count >= 2 {
+                    u32_slots(env, values[1])?
+                } else if state.held.is_null() {
+                    return Err(Thrown(c"trace-lineage: enter needs a record, or slots() first"));
+                } else {
+                    // SAFETY: `held` points to `BATCH_SLOTS` u32 the addon allocated, still alive
+                    // (`free_slots` nulls it before freeing), aligned; no JavaScript runs and no
+                    // other Rust reference to them exists until this callback returns.
+                    std::slice::from_raw_parts_mut(state.held, record::BATCH_SLOTS)
+                };
+                let Some(slots) = slots.get_mut(..record::BATCH_SLOTS) else {
+                    return Err(Thrown(c"trace-lineage: the record passed to the native addon is too small (a bug)"));
+                };
+                let State { units, input, output, max_length, .. } = state;
                 input.clear();
-                let length = read_units(env, header, *max_length as usize + 1, units, input)?;
-                lengths.clear();
-                lengths.push(length as u32);
-                enter_all(env, state, hash, slots)
+                read_units(env, values[0], *max_length as usize + 1, units, input)?;
+                let output = grown(output, record::batch_output_capacity(input.len(), 1, state.loop_key.len()));
+                let options = Options { max_length: state.max_length, max_fields: state.max_fields, loop_key: &state.loop_key };
+                let (outcome, written) = match enter_header(input, &options, state.hash, &state.counter, output) {
+                    Ok((entered, length)) => {
+                        ([0, 0, entered.count, u32::from(entered.is_loop), entered.evicted, entered.dropped, length as u32], length)
+                    }
+                    Err(error) if error.code == ErrorCode::BufferTooSmall => {
+                        return Err(Thrown(c"trace-lineage: the native output buffer is too small (a bug)"));
+                    }
+                    Err(error) => ([error.code as u32, error.offset as u32, 0, 0, 0, 0, 0], 0),
+                };
+                slots.copy_from_slice(&outcome);
+                latin1_string(env, &output[..written])
             })
         })
     }
 }
 
-/// `enterBatch(headers, hash, record)`: each header of the array; header `i`'s slots start at
+/// `enterBatch(headers, record)`: each header of the array, for the configured hash; header `i`'s slots start at
 /// `i * BATCH_SLOTS`; the outgoing headers are returned back to back in one string.
 unsafe extern "C" fn enter_batch(env: sys::napi_env, info: sys::napi_callback_info) -> sys::napi_value {
     // SAFETY: `env` and `info` are this callback's; every value read is one of its arguments.
     unsafe {
         run(env, || {
-            let [headers, hash, slots] = arguments::<3>(env, info)?;
-            let hash = u32_argument(env, hash)?;
+            let [headers, slots] = arguments::<2>(env, info)?;
             let slots = u32_slots(env, slots)?;
             let mut count = 0;
             check(sys::napi_get_array_length(env, headers, &mut count), c"trace-lineage: headers must be an array")?;
@@ -331,7 +449,7 @@ unsafe extern "C" fn enter_batch(env: sys::napi_env, info: sys::napi_callback_in
                     let length = read_units(env, header, *max_length as usize + 1, units, input)?;
                     lengths.push(length as u32);
                 }
-                enter_all(env, state, hash, slots)
+                enter_all(env, state, slots)
             })
         })
     }
@@ -441,8 +559,9 @@ unsafe extern "C" fn code_tables(env: sys::napi_env, _info: sys::napi_callback_i
 }
 
 /// The exports, by the name JavaScript calls them (`ts/backends/native.ts`).
-const CALLBACKS: [(&CStr, unsafe extern "C" fn(sys::napi_env, sys::napi_callback_info) -> sys::napi_value); 10] = [
+const CALLBACKS: [(&CStr, unsafe extern "C" fn(sys::napi_env, sys::napi_callback_info) -> sys::napi_value); 11] = [
     (c"configure", configure),
+    (c"slots", slots),
     (c"parse", parse),
     (c"validateLineage", validate_lineage),
     (c"enter", enter),
