@@ -1,10 +1,8 @@
 /**
  * Backend selection: a named backend (by option, or by `TRACE_LINEAGE_BACKEND=native|wasm|js`)
- * must load, or the error says why, with every load failure in its `cause` chain. `auto` takes,
- * per call shape, the backend measured fastest on this runtime (bench/, "auto, per call shape"):
- * the native addon for every shape where it loads; else WebAssembly, but the TypeScript
- * reference for a header longer than LONG_HEADER units (it skips a long value with `indexOf`
- * faster than the header is copied into linear memory and back); else the reference.
+ * must load, or the error says why, with every load failure in its `cause` chain. `auto` takes
+ * the first that loads of native → wasm → js: the order measured fastest on every call shape
+ * (bench/, "auto, per call shape": native beats wasm, and wasm the reference, on each).
  */
 import { jsBackend } from './backends/js.js';
 import type { Backend, BackendName } from './backends/types.js';
@@ -25,7 +23,6 @@ const loaders: Record<BackendName, () => Backend> = {
 export function registerBackend(name: BackendName, loader: () => Backend): void {
   loaders[name] = loader;
   loaded.delete(name);
-  shaped = undefined;
 }
 const loaded = new Map<BackendName, Backend | Error>();
 
@@ -63,51 +60,13 @@ export function selectBackend(choice?: BackendChoice): Backend {
     }
     return backend;
   }
-  const native = tryLoad('native');
-  if (!(native instanceof Error)) return native;
-  const wasm = tryLoad('wasm');
-  const js = tryLoad('js');
-  if (!(wasm instanceof Error) && !(js instanceof Error)) {
-    shaped ??= byShape(wasm, js);
-    return shaped;
+  const failures: Error[] = [];
+  for (const name of ['native', 'wasm', 'js'] as const) {
+    const backend = tryLoad(name);
+    if (!(backend instanceof Error)) return backend;
+    failures.push(backend);
   }
-  const loadedOne = [wasm, js].find((backend): backend is Backend => !(backend instanceof Error));
-  if (loadedOne !== undefined) return loadedOne;
-  throw chain('trace-lineage: no backend could be loaded', [native, wasm, js] as Error[]);
-}
-
-/** Above this many UTF-16 units, a single header goes to the reference rather than to WebAssembly. */
-export const LONG_HEADER = 1024;
-
-let shaped: Backend | undefined;
-
-/** WebAssembly, with the reference taking single long headers (see the module doc). */
-function byShape(wasm: Backend, js: Backend): Backend {
-  const pick = (text: string): Backend => (text.length > LONG_HEADER ? js : wasm);
-  // Who ran the last enter and the last setField: their results are read from it.
-  let entering = wasm;
-  let setting = wasm;
-  return {
-    name: wasm.name,
-    parse: (header, options) => pick(header).parse(header, options),
-    validateLineage: (value) => pick(value).validateLineage(value),
-    enter(header, hash, counter, options) {
-      entering = pick(header);
-      return entering.enter(header, hash, counter, options);
-    },
-    enterBatch(headers, hash, counter, options) {
-      entering = wasm;
-      return wasm.enterBatch(headers, hash, counter, options);
-    },
-    entered: (index) => entering.entered(index),
-    setField(header, key, value, options) {
-      setting = pick(header);
-      return setting.setField(header, key, value, options);
-    },
-    inserted: () => setting.inserted(),
-    resourceHash: (resource) => wasm.resourceHash(resource),
-    codeTables: () => wasm.codeTables(),
-  };
+  throw chain('trace-lineage: no backend could be loaded', failures);
 }
 
 /** Why each backend that failed to load failed (for diagnostics; empty when all loaded). */
