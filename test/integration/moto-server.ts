@@ -2,9 +2,10 @@
  * vitest globalSetup: moto's server (installed in .venv by `npm run setup`) on a free loopback
  * port for the run, stopped after it. The tests get its URL with `inject('motoEndpoint')`.
  */
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcessByStdio } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { createServer } from 'node:net';
+import type { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import type { TestProject } from 'vitest/node';
 
@@ -27,19 +28,26 @@ function freePort(): Promise<number> {
   });
 }
 
-async function waitUntilUp(endpoint: string, exited: () => string | undefined): Promise<void> {
-  const deadline = Date.now() + 30_000;
-  for (;;) {
-    const exit = exited();
-    if (exit !== undefined) throw new Error(`moto_server exited before it was up: ${exit}`);
-    try {
-      if ((await fetch(`${endpoint}/moto-api/`)).ok) return;
-    } catch {
-      // not listening yet
-    }
-    if (Date.now() > deadline) throw new Error(`moto_server did not answer on ${endpoint} within 30 s`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
+/**
+ * Resolves when moto's server says it is listening (werkzeug's "Running on" line on stderr),
+ * rejects if it exits first: no clock involved.
+ */
+function listening(server: ChildProcessByStdio<null, null, Readable>, endpoint: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    let stderr = '';
+    const onData = (chunk: Buffer): void => {
+      stderr = (stderr + chunk.toString()).slice(-4000);
+      if (stderr.includes(`Running on ${endpoint}`)) {
+        server.stderr.off('data', onData);
+        server.off('exit', onExit);
+        resolve();
+      }
+    };
+    const onExit = (code: number | null, signal: string | null): void =>
+      reject(new Error(`moto_server exited before it was up: code ${code}, signal ${signal}\n${stderr}`));
+    server.stderr.on('data', onData);
+    server.once('exit', onExit);
+  });
 }
 
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
@@ -47,16 +55,15 @@ export default async function setup(project: TestProject): Promise<() => Promise
   const port = await freePort();
   const endpoint = `http://127.0.0.1:${port}`;
   const server = spawn(MOTO_SERVER, ['-H', '127.0.0.1', '-p', String(port)], { stdio: ['ignore', 'ignore', 'pipe'] });
-  let stderr = '';
-  let exit: string | undefined;
-  server.stderr.on('data', (chunk) => (stderr = (stderr + chunk).slice(-4000)));
-  server.once('exit', (code, signal) => (exit = `code ${code}, signal ${signal}\n${stderr}`));
-  await waitUntilUp(endpoint, () => exit);
+  let exited = false;
+  server.once('exit', () => (exited = true));
+  await listening(server, endpoint);
+  server.stderr.resume(); // keep draining what it logs
   project.provide('motoEndpoint', endpoint);
   return async () => {
-    if (exit !== undefined) return;
-    const exited = new Promise((resolve) => server.once('exit', resolve));
+    if (exited) return;
+    const stopped = new Promise((resolve) => server.once('exit', resolve));
     server.kill('SIGTERM');
-    await exited;
+    await stopped;
   };
 }
