@@ -11,7 +11,7 @@ import { LoopGuard, parse, TraceHeaderError, type BackendChoice } from 'trace-li
 import { loadNativeAddon } from '../ts/backends/native.js';
 import { loadWasmBackend } from '../ts/backends/wasm.js';
 import { LOOP_KEY, MAX_ENTRIES, RESOURCE, RESOURCE_HASH, THRESHOLD, type Variant } from './corpus.js';
-import { naiveEnter, naiveParse } from './peers/naive.js';
+import { naiveEnter, naiveParse, type PeerEntered, type PeerParsed } from './peers/naive.js';
 import { scanEnter, scanParse } from './peers/scan.js';
 
 /** What an operation returns to the harness: strings and numbers only. */
@@ -80,39 +80,45 @@ const oneByOne =
     return answers;
   };
 
-const naive: Contender = {
-  name: 'naive split/join',
-  group: 'peer',
-  note: 'split(";"), split("="), trim, join: no byte checks, no limits, no diagnostics (bench/peers/naive.ts)',
-  parse(header) {
-    const parsed = naiveParse(header);
-    return [parsed.root, parsed.parent, parsed.sampled, parsed.lineage ?? null];
-  },
-  hot(header) {
-    const entered = naiveEnter(header, RESOURCE_HASH, LOOP_KEY, THRESHOLD, MAX_ENTRIES);
-    return [entered.header, entered.count];
-  },
-  batch: oneByOne((header) => naive.hot(header)),
-  expectParse: ourParse,
-  expectHot: ourHot,
-};
-
-const scan: Contender = {
-  name: 'hand-optimised scan',
-  group: 'peer',
-  note: 'the same job as ours at its leanest (bench/peers/scan.ts): bytes and length checked (an outgoing header must not carry CR/LF), one indexOf/charCodeAt pass, slices only what it returns; no diagnostics, no validation of Root/Parent/Lineage',
-  parse(header) {
-    const parsed = scanParse(header);
-    return [parsed.root, parsed.parent, parsed.sampled, parsed.lineage ?? null];
-  },
-  hot(header) {
-    const entered = scanEnter(header, RESOURCE_HASH, LOOP_KEY, THRESHOLD, MAX_ENTRIES);
+/** A peer of bench/peers/: its parse and its enter (undefined values where it refuses a header). */
+function plainPeer(
+  name: string,
+  note: string,
+  parse: (header: string) => PeerParsed,
+  enter: (header: string, hash: string, key: string, threshold: number, maxEntries: number) => PeerEntered | undefined,
+): Contender {
+  const hot = (header: string): View => {
+    const entered = enter(header, RESOURCE_HASH, LOOP_KEY, THRESHOLD, MAX_ENTRIES);
     return [entered?.header, entered?.count];
-  },
-  batch: oneByOne((header) => scan.hot(header)),
-  expectParse: ourParse,
-  expectHot: ourHot,
-};
+  };
+  return {
+    name,
+    group: 'peer',
+    note,
+    parse(header) {
+      const parsed = parse(header);
+      return [parsed.root, parsed.parent, parsed.sampled, parsed.lineage ?? null];
+    },
+    hot,
+    batch: oneByOne(hot),
+    expectParse: ourParse,
+    expectHot: ourHot,
+  };
+}
+
+const naive = plainPeer(
+  'naive split/join',
+  'split(";"), split("="), trim, join: no byte checks, no limits, no diagnostics (bench/peers/naive.ts)',
+  naiveParse,
+  naiveEnter,
+);
+
+const scan = plainPeer(
+  'hand-optimised scan',
+  'the same job as ours at its leanest (bench/peers/scan.ts): bytes and length checked (an outgoing header must not carry CR/LF), one indexOf/charCodeAt pass, slices only what it returns; no diagnostics, no validation of Root/Parent/Lineage',
+  scanParse,
+  scanEnter,
+);
 
 /** What OTel and X-Ray write out: the trace context they read (they keep no loop count). */
 const contextHeader = (variant: Variant): string => `Root=${variant.root};Parent=${variant.parent};Sampled=${variant.sampled}`;

@@ -177,6 +177,9 @@ export function loadNativeBackend(): Backend {
     state.hash = hash;
   }
   const configureOptions = (options: ResolvedOptions): void => configure(options, state.counter ?? defaultCounter, state.hash);
+  function configureFor(options: ResolvedOptions, counter: CounterOptions, hash: number): void {
+    if (options !== state.options || counter !== state.counter || hash !== state.hash) configure(options, counter, hash);
+  }
 
   // The addon's own slots for a single enter, where the runtime allows them.
   const held = state.held ?? undefined;
@@ -201,7 +204,7 @@ export function loadNativeBackend(): Backend {
       return out;
     },
     enter(header, hash, counter, options) {
-      if (options !== state.options || counter !== state.counter || hash !== state.hash) configure(options, counter, hash);
+      configureFor(options, counter, hash);
       single = true;
       if (held !== undefined) {
         outgoing = native.enter(header);
@@ -212,7 +215,7 @@ export function loadNativeBackend(): Backend {
       return outgoingRecord;
     },
     enterBatch(headers, hash, counter, options) {
-      if (options !== state.options || counter !== state.counter || hash !== state.hash) configure(options, counter, hash);
+      configureFor(options, counter, hash);
       single = false;
       outgoingRecord = recordFor(headers.length * BATCH_SLOTS);
       outgoing = native.enterBatch(headers, outgoingRecord);
