@@ -4,21 +4,22 @@
  * Used by the tests that check what ships (types, bundlers, edge runtimes, the CLI from an install).
  */
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
 const ROOT = resolve(import.meta.dirname, '../..');
-const PACK_DIR = join(ROOT, 'target', 'pack');
 
-/** `npm pack` of the repository (its `files`, after `npm run build`), made once and reused. */
+let tarball: string | undefined;
+
+/** `npm pack` of the repository (its `files`, after `npm run build`), made once per test file. */
 export function packedTarball(): string {
-  mkdirSync(PACK_DIR, { recursive: true });
-  const existing = readdirSync(PACK_DIR).find((name) => name.startsWith('trace-lineage-') && name.endsWith('.tgz') && name.includes(`-${process.pid}-`));
-  if (existing !== undefined) return join(PACK_DIR, existing);
-  const output = execFileSync('npm', ['pack', '--json', '--pack-destination', PACK_DIR, '--loglevel=error'], { cwd: ROOT, encoding: 'utf8' });
+  if (tarball !== undefined) return tarball;
+  const dir = mkdtempSync(join(tmpdir(), 'trace-lineage-pack-'));
+  const output = execFileSync('npm', ['pack', '--json', '--pack-destination', dir, '--loglevel=error'], { cwd: ROOT, encoding: 'utf8' });
   const [{ filename }] = JSON.parse(output) as Array<{ filename: string }>;
-  return join(PACK_DIR, filename);
+  tarball = join(dir, filename);
+  return tarball;
 }
 
 /**
