@@ -223,7 +223,7 @@ fi
 installed_targets="$(env -u RUSTUP_TOOLCHAIN rustup target list --installed)"
 for t in "${NATIVE_CROSS_TARGETS[@]}"; do
   grep -qx "$t" <<<"$installed_targets" && continue
-  # Fails where rustup cannot download (this project's machines): build-native.sh then builds
+  # Fails where rustup cannot download (an offline mirror of the registries): build-native.sh builds
   # the target's std itself with Debian's compiler. Tried once per target and machine.
   stamp="$ROOT/target/.rustup-target-add-failed-$t"
   [[ -e "$stamp" ]] && continue

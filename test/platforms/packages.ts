@@ -25,7 +25,8 @@ import { installedProject } from '../package/tarball.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const SUFFIXES = ['linux-x64-gnu', 'linux-arm64-gnu', 'linux-x64-musl', 'linux-arm64-musl'];
-const HOST = `linux-${process.arch}-${process.report.getReport().header.glibcVersionRuntime ? 'gnu' : 'musl'}`;
+const report = process.report.getReport() as { header: { glibcVersionRuntime?: string } };
+const HOST = `linux-${process.arch}-${report.header.glibcVersionRuntime ? 'gnu' : 'musl'}`;
 /** The addon's exports that say it is trace-lineage's (see ts/backends/native.ts). */
 const ADDON_FUNCTIONS = ['configure', 'parse', 'enter', 'enterBatch', 'setField', 'codeTables'];
 
@@ -79,14 +80,17 @@ test('each platform tarball holds its package.json and its addon, nothing else',
 
 test(`installed next to the main tarball, the host's package (trace-lineage-${HOST}) is what loads`, () => {
   const project = installedProject([pack(HOST).tarball]);
+  // The package's own choice first (which addon files it mapped into the process), then the
+  // platform package required by name.
   const script = `
     const { readFileSync } = require('node:fs');
-    const addon = require('trace-lineage-${HOST}');
-    const file = require.resolve('trace-lineage-${HOST}');
     import('trace-lineage').then((api) => {
       const answer = api.parse('Root=1-5759e988-bd862e3fe1be46a994272793;Sampled=1').root.value;
-      const mapped = readFileSync('/proc/self/maps', 'utf8').split('\\n').filter((l) => l.includes('trace-lineage.${HOST}.node')).map((l) => l.slice(l.indexOf('/')));
-      console.log(JSON.stringify({ exports: Object.keys(addon), file, backend: api.backendName(), answer, mapped: [...new Set(mapped)] }));
+      const backend = api.backendName();
+      const mapped = readFileSync('/proc/self/maps', 'utf8').split('\\n').filter((l) => l.endsWith('.node')).map((l) => l.slice(l.indexOf('/')));
+      const addon = require('trace-lineage-${HOST}');
+      const file = require.resolve('trace-lineage-${HOST}');
+      console.log(JSON.stringify({ exports: Object.keys(addon), file, backend, answer, mapped: [...new Set(mapped)] }));
     });`;
   const env = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('TRACE_LINEAGE_'))); // as a user has it
   const run = spawnSync(process.execPath, ['-e', script], { cwd: project, encoding: 'utf8', env });
@@ -97,7 +101,7 @@ test(`installed next to the main tarball, the host's package (trace-lineage-${HO
   assert.equal(seen.file, expected);
   assert.equal(seen.backend, 'native');
   assert.equal(seen.answer, '1-5759e988-bd862e3fe1be46a994272793');
-  // The one addon file in the process is the platform package's (not a copy inside trace-lineage).
+  // The one addon file trace-lineage loaded is the platform package's (not a copy of its own).
   assert.deepEqual(seen.mapped, [expected]);
 });
 
