@@ -15,10 +15,14 @@
 #
 # `napi build` writes into a temporary directory and only the `.node` file is copied out: the
 # loader is ts/backends/native.ts, so no generated JS or .d.ts may land in the repository.
-# An addon is replaced only when its bytes change, so an up-to-date build is a cargo no-op.
+# A target whose inputs (sources, manifests, lockfile, this script, toolchain, linker) hash as at its
+# last build, and whose addon is the one that build wrote, is skipped without starting cargo (a
+# no-op `npm run build` takes a second); otherwise cargo rebuilds what changed, and the addon
+# is replaced only when its bytes change.
 #
 # Env: NATIVE_TARGETS=all (default) | host | a space-separated list of suffixes;
-#      NATIVE_PROFILE=debug builds without --release (faster to compile, slower to run).
+#      NATIVE_PROFILE=debug builds without --release (faster to compile, slower to run);
+#      FORCE=1 runs cargo even when the inputs are unchanged.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -87,6 +91,22 @@ install_addon() { # built-file destination-dir
   fi
 }
 
+# Everything a build of one target depends on, hashed (see the header).
+inputs_hash() { # suffix toolchain-env...
+  local suffix=$1
+  shift
+  {
+    find crates/core crates/napi -type f \( -name '*.rs' -o -name Cargo.toml \) -not -path '*/target/*' -print0 |
+      sort -z | xargs -0 sha256sum
+    sha256sum Cargo.toml Cargo.lock scripts/build-native.sh
+    echo "$suffix ${RUST_TARGET[$suffix]} ${NATIVE_PROFILE:-release} $*"
+    "$@" rustc -V
+    ls -d "$ZIG_VENV"/lib/python3*/site-packages/*.dist-info
+  } | sha256sum | cut -d' ' -f1
+}
+addon_hash() { if [[ -f "$1" ]]; then sha256sum "$1" | cut -d" " -f1; else echo absent; fi; }
+STAMPS="$ROOT/target/native-build"
+
 cd "$ROOT"
 for suffix in "${suffixes[@]}"; do
   target="${RUST_TARGET[$suffix]}"
@@ -98,6 +118,16 @@ for suffix in "${suffixes[@]}"; do
     toolchain+=(RUSTUP_TOOLCHAIN="$DEBIAN_TOOLCHAIN" RUSTC_BOOTSTRAP=1)
     build_std=(-- -Z build-std=std,panic_unwind) # the addon's catch_unwind needs unwinding
   fi
+  package_addon="$ROOT/npm/$suffix/$BINARY_NAME.$suffix.node"
+  stamp="$STAMPS/$suffix"
+  inputs="$(inputs_hash "$suffix" "${toolchain[@]}")"
+  recorded="$inputs $(addon_hash "$package_addon")"
+  [[ "$suffix" == "$HOST" ]] && recorded+=" $(addon_hash "$HOST_DIR/$BINARY_NAME.$suffix.node")"
+  if [[ "${FORCE:-0}" != 1 && -f "$stamp" && "$(cat "$stamp")" == "$recorded" && -f "$package_addon" ]]; then
+    say "npm/$suffix/$BINARY_NAME.$suffix.node is up to date (inputs unchanged; FORCE=1 runs cargo)"
+    continue
+  fi
+  rm -f "$stamp"
   out="$STAGE/$suffix"
   "${toolchain[@]}" npx --no-install napi build --platform "${release[@]}" -x --target "$target" \
     --manifest-path crates/napi/Cargo.toml \
@@ -107,5 +137,11 @@ for suffix in "${suffixes[@]}"; do
   built="$out/$BINARY_NAME.$suffix.node"
   [[ -f "$built" ]] || die "napi build made no $BINARY_NAME.$suffix.node (got: $(ls "$out"))"
   install_addon "$built" "$ROOT/npm/$suffix"
-  if [[ "$suffix" == "$HOST" ]]; then install_addon "$built" "$HOST_DIR"; fi
+  recorded="$inputs $(addon_hash "$package_addon")"
+  if [[ "$suffix" == "$HOST" ]]; then
+    install_addon "$built" "$HOST_DIR"
+    recorded+=" $(addon_hash "$HOST_DIR/$BINARY_NAME.$suffix.node")"
+  fi
+  mkdir -p "$STAMPS"
+  echo "$recorded" >"$stamp"
 done

@@ -2,9 +2,9 @@
 # setup-toolchain.sh — install the Rust -> wasm32 toolchain, the cross-linker for the native addons
 # and the foreign Node binaries their tests run, on Debian bookworm.
 #
-# Machines of this project's kind reach only crates.io, npm, PyPI and Debian's archive, so
-# `rustup target add` cannot work there (rustup's own downloads are unreachable). Instead (see the
-# project's TOOLCHAIN notes):
+# Where rustup cannot download a target's std (a machine that reaches only crates.io, npm, PyPI
+# and Debian's archive), `rustup target add wasm32-unknown-unknown` fails; so (see the project's
+# TOOLCHAIN notes):
 #   1. install Debian's rustc-web / cargo-web / rust-web-src / lld-22, and what the platform test
 #      (scripts/test-platforms.sh) runs foreign binaries with: qemu-user-static, arm64 glibc and
 #      libstdc++ (the `-L` sysroot of an arm64 Node), binutils (readelf)
