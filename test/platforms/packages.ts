@@ -102,7 +102,7 @@ test(`installed next to the main tarball, the host's package (trace-lineage-${HO
   assert.equal(seen.backend, 'native');
   assert.equal(seen.answer, '1-5759e988-bd862e3fe1be46a994272793');
   // The one addon file trace-lineage loaded is the platform package's (not a copy of its own).
-  assert.deepEqual(seen.mapped, [expected]);
+  assert.deepEqual(seen.mapped, [expected], 'trace-lineage must load the platform package (require it first), not an addon file of its own');
 });
 
 test("a foreign platform's tarball is refused by npm (EBADPLATFORM)", () => {
