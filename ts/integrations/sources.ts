@@ -14,6 +14,12 @@ export interface EventShape {
   itemIdentifier?: (record: any) => string;
   /** The built-in places a record's header may be, best first. */
   headers: (record: any) => Array<string | undefined>;
+  /** A FIFO queue: a failed record fails every later one (of the batch, or of its message group). */
+  fifo?: boolean;
+  /** What to configure when a record of this source carries no header (the guard warns once per source). */
+  missingHint?: string;
+  /** A record's FIFO message group. */
+  groupOf?: (record: any) => string | undefined;
 }
 
 function headerIn(headers: Record<string, unknown> | undefined): string | undefined {
@@ -39,14 +45,28 @@ export function shapeOf(event: any): EventShape {
           eventSource,
           records,
           itemIdentifier: (record) => record.messageId,
+          fifo: typeof first.eventSourceARN === 'string' && first.eventSourceARN.endsWith('.fifo'),
+          groupOf: (record) => record.attributes?.MessageGroupId,
           headers: (record) => [record.attributes?.AWSTraceHeader, record.messageAttributes?.[TRACE_ATTRIBUTE]?.stringValue],
         };
       case 'aws:sns':
         return { eventSource, records, headers: (record) => [record.Sns?.MessageAttributes?.[TRACE_ATTRIBUTE]?.Value] };
       case 'aws:kinesis':
-        return { eventSource, records, itemIdentifier: (record) => record.kinesis.sequenceNumber, headers: none };
+        return {
+          eventSource,
+          records,
+          itemIdentifier: (record) => record.kinesis.sequenceNumber,
+          headers: none,
+          missingHint: "Kinesis records have no attributes: configure carriers['aws:kinesis'] (a payload carrier)",
+        };
       case 'aws:dynamodb':
-        return { eventSource, records, itemIdentifier: (record) => record.dynamodb.SequenceNumber, headers: none };
+        return {
+          eventSource,
+          records,
+          itemIdentifier: (record) => record.dynamodb.SequenceNumber,
+          headers: none,
+          missingHint: "configure carriers['aws:dynamodb'] = dynamoDBAttributeCarrier() (and write it with the SDK plugin's 'DynamoDB.PutItem' carrier)",
+        };
       default:
         return { eventSource, records, headers: none };
     }
