@@ -2,10 +2,10 @@
  * An OpenTelemetry `TextMapPropagator` for `X-Amzn-Trace-Id` that keeps what the official AWS
  * X-Ray propagator drops. Dropping `Lineage` is what silently switches AWS's loop detector off.
  *
- * extract: the span context is `AWSXRayPropagator`'s; where it extracts none from a header whose
- * `Root` and `Parent` are valid (it rejects `Sampled=?`, a missing `Sampled`, upper-case hex),
- * ours reads them itself (hex lower-cased; sampled only for `Sampled=1`). Whatever the span
- * context, the header itself is kept in the context.
+ * extract: the span context is `AWSXRayPropagator`'s (its ids lower-cased: it passes upper-case
+ * hex on); where it extracts none from a header whose `Root` and `Parent` are valid (it rejects
+ * `Sampled=?` and a missing `Sampled`), ours reads them itself (sampled only for `Sampled=1`).
+ * Whatever the span context, the header itself is kept in the context.
  *
  * inject: the outgoing header is the kept header with `Parent` and `Sampled` set to the span's
  * (`Root` and every other field byte for byte), when the span is of the header's trace, or when
@@ -47,7 +47,11 @@ export class LineageXRayPropagator implements TextMapPropagator {
     const parsed = this.#parse(traceHeader);
     if (parsed === undefined || !parsed.root?.valid) return extracted; // nothing of a chain to keep
     let withSpan = extracted;
-    if (extracted === context && parsed.parent?.valid) {
+    const official = extracted === context ? undefined : trace.getSpanContext(extracted);
+    if (official !== undefined && (official.traceId !== official.traceId.toLowerCase() || official.spanId !== official.spanId.toLowerCase())) {
+      // X-Ray's propagator passes upper-case hex on; OpenTelemetry ids are lower-case.
+      withSpan = trace.setSpanContext(context, { ...official, traceId: official.traceId.toLowerCase(), spanId: official.spanId.toLowerCase() });
+    } else if (official === undefined && parsed.parent?.valid) {
       const spanContext: SpanContext = {
         traceId: traceIdOf(parsed.root.value),
         spanId: parsed.parent.value.toLowerCase(),
