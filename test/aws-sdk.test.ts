@@ -7,6 +7,7 @@ import { PublishBatchCommand, PublishCommand, SNSClient } from '@aws-sdk/client-
 import { SFNClient, StartExecutionCommand, StartSyncExecutionCommand } from '@aws-sdk/client-sfn';
 import { SendMessageBatchCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import type { HttpRequest } from '@smithy/types';
+import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
 import { TraceHeaderError } from '../ts/index.js';
 import {
@@ -258,5 +259,22 @@ describe(`aws sdk plugin (${backend.name})`, () => {
     // The guard counts it with the carrier configured.
     const guarded = withLoopGuard(async () => currentTraceHeader(), { resource: 'arn:aws:lambda:us-east-1:123456789012:function:x', writeMetric: false, carriers: { 'aws:kinesis': carrier } });
     expect(await guarded({ Records: [record] }, {})).toMatch(/;LoopGuard=a87bd80c:3\|[0-9a-f]{8}:1$/);
+  });
+
+  it('property: the Kinesis envelope gives back any header and any bytes, and re-writing never nests', () => {
+    const carrier = kinesisEnvelopeCarrier();
+    const header = fc.string({ minLength: 1, maxLength: 300, unit: fc.integer({ min: 0x20, max: 0x7e }).map((code) => String.fromCharCode(code)) });
+    fc.assert(
+      fc.property(header, header, fc.uint8Array({ maxLength: 300 }), (first, second, payload) => {
+        const asRecord = (data: Uint8Array) => ({ kinesis: { data: Buffer.from(data).toString('base64'), sequenceNumber: '1' } });
+        const once = carrier.write!({ Data: payload }, () => first).Data;
+        expect(carrier.read!(asRecord(once))).toBe(first);
+        expect(new Uint8Array(Buffer.from(carrier.unwrap!(asRecord(once)).kinesis.data, 'base64'))).toEqual(payload);
+        const seen: Array<string | undefined> = [];
+        const twice = carrier.write!({ Records: [{ Data: once }] }, (existing) => (seen.push(existing), second)).Records[0].Data;
+        expect(seen).toEqual([first]);
+        expect(openKinesisEnvelope(twice)).toEqual({ traceHeader: second, payload: Buffer.from(payload) });
+      }),
+    );
   });
 });
