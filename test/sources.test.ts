@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { resourceHash } from '../ts/index.js';
 import { s3MetadataCarrier } from '../ts/integrations/carriers.js';
 import { currentTraceHeader, withLoopGuard } from '../ts/integrations/lambda.js';
-import { kafkaHeaderOf, s3ObjectsOf, shapeOf } from '../ts/integrations/sources.js';
+import { kafkaHeaderOf, kafkaItemIdentifier, s3ObjectsOf, shapeOf } from '../ts/integrations/sources.js';
 import {
   FUNCTION_ARN,
   albEvent,
@@ -122,7 +122,7 @@ describe(`event sources (${backend.name})`, () => {
         expect(shape.eventSource).toBe(eventSource);
         expect(shape.records.map((record: any) => record.offset)).toEqual([15, 16, 3]);
         expect(shape.records.map((record) => shape.headers(record)[0])).toEqual([at(1), at(16), undefined]);
-        expect(shape.records.map((record) => shape.itemIdentifier!(record))).toEqual([
+        expect(shape.records.map(kafkaItemIdentifier)).toEqual([
           { partition: 'orders-0', offset: 15 },
           { partition: 'orders-0', offset: 16 },
           { partition: 'orders-1', offset: 3 },
