@@ -329,7 +329,7 @@ function createGuard<TRecord>(options: LambdaGuardOptions<TRecord>) {
       if (deepest === undefined || chain.count > deepest.count) deepest = chain;
     }
     scope.chain = deepest;
-    const filtered = failed.length === 0 ? event : { ...event, Records: kept };
+    const filtered = failed.length === 0 ? event : shape.subset(kept);
     return { scope, event: filtered, records: kept, failed, nothingLeft: kept.length === 0, shape };
   };
 }
