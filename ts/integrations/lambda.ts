@@ -182,7 +182,8 @@ function createGuard<TRecord>(options: LambdaGuardOptions<TRecord>) {
     const fromCarrier = await options.carriers?.[shape.eventSource]?.read?.(record);
     const found = [fromCarrier, ...shape.headers(record)].filter((header): header is string => typeof header === 'string' && header !== '');
     if (found.length === 0) {
-      if (shape.missingHint !== undefined && options.carriers?.[shape.eventSource] === undefined) warnMissing(shape);
+      // The count restarts here unless the Lambda service's header carries our field.
+      if (shape.missingHint !== undefined && options.carriers?.[shape.eventSource] === undefined && !hasLoopField(lambdaHeader)) warnMissing(shape);
       return { header: lambdaHeader ?? newRoot() };
     }
     if (found.length === 1) return { header: found[0] };
@@ -198,6 +199,15 @@ function createGuard<TRecord>(options: LambdaGuardOptions<TRecord>) {
       }
     }
     return firstUsable !== undefined ? { header: firstUsable } : firstError!;
+  }
+
+  function hasLoopField(header: string | undefined): boolean {
+    if (header === undefined) return false;
+    try {
+      return parse(header, options).loop !== null;
+    } catch {
+      return false;
+    }
   }
 
   function warnMissing(shape: EventShape): void {

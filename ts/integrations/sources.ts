@@ -242,3 +242,13 @@ function kafkaShape(event: any): EventShape {
     missingHint: "produce with withKafkaLineage(producer) from 'trace-lineage/aws' so each message carries an X-Amzn-Trace-Id header",
   };
 }
+
+/**
+ * Who can write a source's header: `public` where a client outside the account can (API Gateway
+ * v1/v2, function URLs, ALB: they forward a client's `X-Amzn-Trace-Id`), so an incoming loop
+ * field is not trusted by default; `internal` where only the account's own principals can
+ * (queues, topics, streams, Kafka, EventBridge, direct invoke).
+ */
+export function originOf(eventSource: string): 'public' | 'internal' {
+  return eventSource === 'http' ? 'public' : 'internal';
+}
