@@ -117,11 +117,14 @@ export function siphash24(key: Uint8Array, message: Uint8Array): string {
  * value and the loop field's value as they appear in the header: visible ASCII, one byte each).
  */
 export function loopTag(key: Uint8Array, root: string, loopValue: string): string {
-  const text = root + MESSAGE_SEPARATOR + loopValue;
+  const text = loopMessage(root, loopValue);
   const message = new Uint8Array(text.length);
   for (let i = 0; i < text.length; i++) message[i] = text.charCodeAt(i);
   return siphash24(key, message);
 }
+
+/** The message a loop tag is the SipHash of (`crates/core/src/siphash.rs`'s `loop_tag`). */
+export const loopMessage = (root: string, loopValue: string): string => root + MESSAGE_SEPARATOR + loopValue;
 
 /** A key written as 32 hex digits (either case), as its 16 bytes; null if it is not one. */
 export function keyBytes(hex: string): Uint8Array | null {

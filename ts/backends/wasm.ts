@@ -24,7 +24,7 @@ import {
   SPLICE_RECORD_LENGTH,
   type ResolvedOptions,
 } from '../record.js';
-import { KEY_LENGTH, TAG_HEX_LENGTH } from '../siphash.js';
+import { KEY_LENGTH, loopMessage, TAG_HEX_LENGTH } from '../siphash.js';
 import type { Backend } from './types.js';
 
 const E_BUFFER_TOO_SMALL = 8;
@@ -177,6 +177,12 @@ function createWasmBackend(): WasmBackend {
     return latin1 !== undefined ? latin1.latin1Slice(0, length) : decoder.decode(output.subarray(0, length));
   }
 
+  /** Write a SipHash key at the start of the input buffer (reserved by the caller). */
+  function writeKey(key: Uint8Array): void {
+    if (key.length !== KEY_LENGTH) throw new RangeError(`a SipHash key has ${KEY_LENGTH} bytes, got ${key.length}`);
+    input.set(key, 0);
+  }
+
   /** The tag a `siphash`/`loopTag` call wrote to the output (`length`: what it returned). */
   function tagOf(length: number): string {
     if (length !== TAG_HEX_LENGTH) throw new Error('trace-lineage: the WebAssembly buffers were too small for a tag (a bug)');
@@ -321,16 +327,16 @@ function createWasmBackend(): WasmBackend {
 
     siphash(key, message) {
       reserve(KEY_LENGTH + message.length, 0, 0, TAG_HEX_LENGTH);
-      input.set(key, 0);
+      writeKey(key);
       input.set(message, KEY_LENGTH);
       return tagOf(glue.siphash(message.length));
     },
 
     loopTag(key, root, loopValue) {
-      reserve(KEY_LENGTH + 3 * (root.length + loopValue.length), 0, 0, TAG_HEX_LENGTH);
-      input.set(key, 0);
-      const rootLength = encodeAt(root, KEY_LENGTH);
-      return tagOf(glue.loopTag(rootLength, encodeAt(loopValue, KEY_LENGTH + rootLength)));
+      const message = loopMessage(root, loopValue);
+      reserve(KEY_LENGTH + 3 * message.length, 0, 0, TAG_HEX_LENGTH);
+      writeKey(key);
+      return tagOf(glue.siphash(encodeAt(message, KEY_LENGTH)));
     },
 
     floorEmpty() {

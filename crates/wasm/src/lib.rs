@@ -259,7 +259,8 @@ fn key_and_tag_slot(input: &[u8], output: &mut [u8]) -> Option<([u8; KEY_LENGTH]
 
 /// SipHash-2-4: the input holds the key ([`KEY_LENGTH`] bytes), then `message_length` message
 /// bytes; the tag (16 hex digits) goes to the output. Returns its length, or 0 when the buffers
-/// are too small.
+/// are too small. The only MAC export: a loop tag is this over `ts/siphash.ts`'s `loopMessage`
+/// (a second export, `loop_tag`, cost 1.2 KB of the module's 30 KB budget).
 #[wasm_bindgen]
 pub fn siphash(message_length: u32) -> u32 {
     with_scratch(|scratch| {
@@ -267,21 +268,6 @@ pub fn siphash(message_length: u32) -> u32 {
         let Some((key, length)) = key_and_tag_slot(input, output) else { return 0 };
         let message = span(input, KEY_LENGTH as u32, message_length);
         output[..length].copy_from_slice(&siphash::tag_hex(siphash::siphash24(&key, message)));
-        length as u32
-    })
-}
-
-/// The tag of a loop field: the input holds the key ([`KEY_LENGTH`] bytes), the Root value
-/// (`root_length` bytes), then the loop field's value (`loop_length` bytes); the tag goes to the
-/// output. Returns its length, or 0 when the buffers are too small.
-#[wasm_bindgen(js_name = loopTag)]
-pub fn loop_tag(root_length: u32, loop_length: u32) -> u32 {
-    with_scratch(|scratch| {
-        let Scratch { input, output, .. } = scratch;
-        let Some((key, length)) = key_and_tag_slot(input, output) else { return 0 };
-        let root = span(input, KEY_LENGTH as u32, root_length);
-        let loop_value = span(input, (KEY_LENGTH as u32).saturating_add(root_length), loop_length);
-        output[..length].copy_from_slice(&siphash::loop_tag(&key, root, loop_value));
         length as u32
     })
 }
