@@ -181,7 +181,7 @@ describe(`every record decided on its own (${backend.name})`, () => {
 
   it('finding 7: currentChain() inside the handler: count, threshold, resource, header', async () => {
     const handler = withLoopGuard(async () => currentChain(), { ...quiet, threshold: 20 });
-    expect(await handler(sqsEvent(sqsRecord('m', at(4))), context)).toEqual({ traceHeader: at(5), count: 5, threshold: 20, resource: FUNCTION_ARN, loop: false });
+    expect(await handler(sqsEvent(sqsRecord('m', at(4))), context)).toEqual({ traceHeader: at(5), count: 5, threshold: 20, resource: FUNCTION_ARN, loop: false, trust: 'trusted' });
     expect(currentChain()).toBeUndefined();
   });
 

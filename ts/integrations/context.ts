@@ -3,7 +3,7 @@
  * SDK plugin (which reads it), and the Lambda service's own header (invoke store, env var).
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { DEFAULT_LOOP_KEY, parse, percentEncodeEnv, setField, type Options } from '../index.js';
+import { DEFAULT_LOOP_KEY, parse, percentEncodeEnv, setField, type LoopTrust, type Options } from '../index.js';
 
 /** One record's chain, as the guard counted it on entry (or a batch's deepest, outside a record scope). */
 export interface Chain {
@@ -16,6 +16,8 @@ export interface Chain {
   resource: string;
   /** `count > threshold` (only under the `report` policy does a looping record's handler run). */
   loop: boolean;
+  /** What happened to the incoming loop field: `untrusted` / `bad_signature` mean this chain counts from this hop. */
+  trust: LoopTrust;
 }
 
 /** What the guard knows about one invocation: the chain to forward, per record too. */

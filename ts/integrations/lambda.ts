@@ -9,10 +9,10 @@
  * chains in AsyncLocalStorage, where the SDK plugin reads them.
  */
 import { randomBytes } from 'node:crypto';
-import { DEFAULT_THRESHOLD, LoopGuard, TraceHeaderError, parse, type LoopGuardOptions as GuardOptions } from '../index.js';
+import { DEFAULT_THRESHOLD, LoopGuard, TraceHeaderError, parse, type EnterResult, type LoopGuardOptions as GuardOptions, type LoopTrust } from '../index.js';
 import { type Carrier } from './carriers.js';
 import { activeScope, lambdaTraceHeader, lineageStorage, type Chain, type LineageScope } from './context.js';
-import { shapeOf, type EventShape } from './sources.js';
+import { originOf, shapeOf, type EventShape } from './sources.js';
 
 export { TRACE_ATTRIBUTE, dynamoDBAttributeCarrier, s3MetadataCarrier, type Carrier } from './carriers.js';
 export { currentChain, currentTraceHeader, withRecordLineage, type Chain } from './context.js';
@@ -47,6 +47,8 @@ export interface LoopDetection<TRecord = unknown> {
   eventSource: string;
   /** The header the record came with. */
   traceHeader: string;
+  /** What happened to the incoming loop field (`untrusted`, `bad_signature`: ignored, counted from this hop). */
+  trust: LoopTrust;
   record: TRecord;
 }
 
@@ -93,6 +95,14 @@ export interface LambdaGuardOptions<TRecord = unknown> extends GuardOptions {
    * carrier is configured: the count restarts at this hop. Default true.
    */
   warnMissingHeader?: boolean;
+  /**
+   * Which event sources' incoming loop fields are trusted, by event source (`http`, `aws:sqs`,
+   * ...): by default every source but the public ones (`http`: API Gateway v1/v2, function URLs,
+   * ALB), where any client writes the header. An untrusted source's loop field counts only when
+   * its tag verifies with one of `keys`; else the chain counts from this hop, and a claimed count
+   * that would have been a loop is reported (EMF `UntrustedLoopCount`).
+   */
+  trust?: Partial<Record<string, 'trusted' | 'untrusted'>>;
   /** Namespace of the EMF metrics (default `TraceLineage`). */
   metricNamespace?: string;
   /** Where the EMF line goes (default: one line on stdout); `false` for none. */
@@ -117,6 +127,12 @@ export class RecursiveLoopError extends Error {
     this.root = detection.root;
     this.traceHeader = detection.traceHeader;
   }
+}
+
+/** `TRACE_LINEAGE_KEYS`: comma-separated 32-hex-digit SipHash keys, the first signs. */
+function keysFromEnv(): string[] | undefined {
+  const value = process.env.TRACE_LINEAGE_KEYS?.trim();
+  return value ? value.split(',').map((key) => key.trim()) : undefined;
 }
 
 /** Event sources already warned about (once per process). */
@@ -160,10 +176,18 @@ function createGuard<TRecord>(options: LambdaGuardOptions<TRecord>) {
   const namespace = options.metricNamespace ?? 'TraceLineage';
   const writeMetric = options.writeMetric ?? ((line: string) => void process.stdout.write(`${line}\n`));
 
+  // The signing keys: passed in, else TRACE_LINEAGE_KEYS (comma-separated, the first signs).
+  const keys = options.keys ?? keysFromEnv();
+
+  function trusted(shape: EventShape): boolean {
+    const configured = options.trust?.[shape.eventSource];
+    return configured === undefined ? originOf(shape.eventSource) === 'internal' : configured === 'trusted';
+  }
+
   function guardFor(resource: string): LoopGuard {
     let guard = guards.get(resource);
     if (guard === undefined) {
-      guard = new LoopGuard(resource, { ...options, threshold: options.thresholds?.[resource] ?? options.threshold ?? DEFAULT_THRESHOLD });
+      guard = new LoopGuard(resource, { ...options, keys, threshold: options.thresholds?.[resource] ?? options.threshold ?? DEFAULT_THRESHOLD });
       guards.set(resource, guard);
     }
     return guard;
@@ -245,6 +269,21 @@ function createGuard<TRecord>(options: LambdaGuardOptions<TRecord>) {
     await callHook('onLoop', options.onLoop && (() => options.onLoop!(detection)));
   }
 
+  /**
+   * An ignored incoming loop field (untrusted source without a valid tag, or a bad tag): a
+   * metric only when it matters, that is when its claimed count would have stopped this record.
+   */
+  async function reportUntrusted(result: EnterResult, traceHeader: string, shape: EventShape): Promise<void> {
+    let claimed: number | undefined;
+    try {
+      claimed = parse(traceHeader, options).loop?.entries.find((entry) => entry.hash === result.resourceHash)?.count;
+    } catch {
+      return;
+    }
+    if (claimed === undefined || claimed + 1 <= result.threshold) return;
+    emf(result.resource, { UntrustedLoopCount: 1 }, { ClaimedCount: claimed, Threshold: result.threshold, Trust: result.trust, EventSource: shape.eventSource });
+  }
+
   async function reportInvalid(report: InvalidHeaderReport<TRecord>): Promise<void> {
     emf(
       report.resource,
@@ -272,10 +311,13 @@ function createGuard<TRecord>(options: LambdaGuardOptions<TRecord>) {
       indices.push(i);
       byResource.set(resources[i], indices);
     });
-    const entered = new Array<ReturnType<LoopGuard['enter']> | TraceHeaderError>(records.length);
+    const entered = new Array<EnterResult | TraceHeaderError>(records.length);
     for (const [resource, indices] of byResource) {
       const guard = guardFor(resource);
-      const results = guard.enterBatch(indices.map((i) => (invalid.has(i) ? newRoot() : incoming[i].header)));
+      const results = guard.enterBatch(
+        indices.map((i) => (invalid.has(i) ? newRoot() : incoming[i].header)),
+        { trusted: trusted(shape) },
+      );
       indices.forEach((i, k) => (entered[i] = results[k]));
     }
 
@@ -287,7 +329,7 @@ function createGuard<TRecord>(options: LambdaGuardOptions<TRecord>) {
       if (result instanceof TraceHeaderError) {
         // The only usable-looking header failed to enter: unusable, like any other.
         invalid.set(i, { resource: resources[i], eventSource: shape.eventSource, error: result, traceHeader: incoming[i].header.slice(0, 256), action: invalidHeader, record: records[i] });
-        result = guardFor(resources[i]).enter(newRoot());
+        result = guardFor(resources[i]).enter(newRoot(), { trusted: trusted(shape) });
         entered[i] = result;
       }
       const report = invalid.get(i);
@@ -299,6 +341,7 @@ function createGuard<TRecord>(options: LambdaGuardOptions<TRecord>) {
           continue;
         }
       }
+      if (result.trust === 'untrusted' || result.trust === 'bad_signature') await reportUntrusted(result, incoming[i].header, shape);
       if (result.loop) {
         const detection: LoopDetection<TRecord> = {
           resource: result.resource,
@@ -309,6 +352,7 @@ function createGuard<TRecord>(options: LambdaGuardOptions<TRecord>) {
           policy,
           eventSource: shape.eventSource,
           traceHeader: incoming[i].header,
+          trust: result.trust,
           record: records[i],
         };
         await reportLoop(detection);
@@ -332,8 +376,8 @@ function createGuard<TRecord>(options: LambdaGuardOptions<TRecord>) {
         failed.push(shape.itemIdentifier!(records[i]));
         continue;
       }
-      const result = entered[i] as ReturnType<LoopGuard['enter']>;
-      const chain: Chain = { traceHeader: result.header, count: result.count, threshold: result.threshold, resource: result.resource, loop: result.loop };
+      const result = entered[i] as EnterResult;
+      const chain: Chain = { traceHeader: result.header, count: result.count, threshold: result.threshold, resource: result.resource, loop: result.loop, trust: result.trust };
       kept.push(records[i]);
       if (typeof records[i] === 'object' && records[i] !== null) scope.records.set(records[i] as object, chain);
       if (deepest === undefined || chain.count > deepest.count) deepest = chain;
