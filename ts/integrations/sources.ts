@@ -21,7 +21,7 @@ export interface KafkaItemIdentifier {
 /**
  * A Kafka record's partial-batch identifier (Kafka event source mappings with
  * `ReportBatchItemFailures`). Not yet the Kafka shape's `itemIdentifier`: the guard's skip list
- * holds strings and rebuilds `Records`; until it takes these ids too and uses `subset`, a
+ * holds strings; until it takes these ids too, a
  * looping Kafka record under `skip` throws (the batch is retried, then goes to the on-failure
  * destination), as for sources without partial-batch responses.
  */
