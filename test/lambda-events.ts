@@ -210,6 +210,23 @@ export function albEvent(traceHeader: string): ALBEvent {
   };
 }
 
+export const FIFO_QUEUE_ARN = 'arn:aws:sqs:us-east-1:123456789012:orders.fifo';
+
+/** A record of a FIFO queue: its message group and sequence number in `attributes`. */
+export function fifoSqsRecord(messageId: string, group: string, traceHeader?: string, sequence = 1): SQSRecord {
+  const record = sqsRecord(messageId, traceHeader);
+  return {
+    ...record,
+    attributes: {
+      ...record.attributes,
+      MessageGroupId: group,
+      MessageDeduplicationId: `dedup-${messageId}`,
+      SequenceNumber: String(18849496460467696128n + BigInt(sequence)),
+    },
+    eventSourceARN: FIFO_QUEUE_ARN,
+  };
+}
+
 /** SNS → SQS, standard delivery: the SQS body is the SNS notification JSON. */
 export function snsToSqsRecord(messageId: string, traceHeader: string | undefined, message = 'hello'): SQSRecord {
   const notification = {

@@ -35,6 +35,10 @@ export interface EventShape {
   itemIdentifier?: (record: any) => string;
   /** The built-in places a record's header may be, best first. */
   headers: (record: any) => Array<string | undefined>;
+  /** A FIFO queue: a failed record fails every later one (of the batch, or of its message group). */
+  fifo?: boolean;
+  /** A record's FIFO message group. */
+  groupOf?: (record: any) => string | undefined;
   /** The same event holding only `kept` (some of `records`, in order), for the handler. */
   subset: (kept: unknown[]) => unknown;
   /** One line: what to configure when a record of this source came without a header. */
@@ -137,6 +141,8 @@ export function shapeOf(event: any): EventShape {
           eventSource,
           records,
           itemIdentifier: (record) => record.messageId,
+          fifo: typeof first.eventSourceARN === 'string' && first.eventSourceARN.endsWith('.fifo'),
+          groupOf: (record) => record.attributes?.MessageGroupId,
           headers: (record) => {
             const sns = snsEnvelopeOf(record.body);
             return [
@@ -232,4 +238,14 @@ function kafkaShape(event: any): EventShape {
     },
     missingHint: "produce with withKafkaLineage(producer) from 'trace-lineage/aws' so each message carries an X-Amzn-Trace-Id header",
   };
+}
+
+/**
+ * Who can write a source's header: `public` where a client outside the account can (API Gateway
+ * v1/v2, function URLs, ALB: they forward a client's `X-Amzn-Trace-Id`), so an incoming loop
+ * field is not trusted by default; `internal` where only the account's own principals can
+ * (queues, topics, streams, Kafka, EventBridge, direct invoke).
+ */
+export function originOf(eventSource: string): 'public' | 'internal' {
+  return eventSource === 'http' ? 'public' : 'internal';
 }
