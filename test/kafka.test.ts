@@ -7,7 +7,7 @@
  * way AWS documents it).
  */
 import { createRequire } from 'node:module';
-import type { Message, ProducerBatch, ProducerRecord, RecordMetadata } from 'kafkajs';
+import { Kafka, type Message, type Producer, type ProducerBatch, type ProducerRecord, type RecordMetadata } from 'kafkajs';
 import { describe, expect, it } from 'vitest';
 import { resourceHash } from '../ts/index.js';
 import { kafkaHeadersWithLineage, withKafkaLineage } from '../ts/integrations/aws-sdk.js';
@@ -122,5 +122,13 @@ describe(`kafkajs producer helper (${backend.name})`, () => {
   it('kafkaHeadersWithLineage: several values under the key, the last is merged', () => {
     const headers = { 'X-Amzn-Trace-Id': ['Root=1-00000000-000000000000000000000000', at(2)] };
     expect(kafkaHeadersWithLineage(headers, (existing) => `${existing}!`)).toEqual({ 'X-Amzn-Trace-Id': `${at(2)}!` });
+  });
+
+  it('wraps a real kafkajs Producer (types and object; it is never connected here)', () => {
+    const real = new Kafka({ clientId: 'trace-lineage-test', brokers: ['127.0.0.1:9'], logCreator: () => () => {} }).producer();
+    const wrapped: Producer = withKafkaLineage(real);
+    expect(wrapped.isIdempotent()).toBe(false);
+    expect(wrapped.send).not.toBe(real.send);
+    expect(wrapped.events).toBe(real.events);
   });
 });

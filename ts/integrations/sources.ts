@@ -18,13 +18,10 @@ export interface KafkaItemIdentifier {
   offset: number;
 }
 
-/** `messageId` (SQS), the sequence number (Kinesis, DynamoDB streams), or a Kafka record's coordinates. */
-export type ItemIdentifier = string | KafkaItemIdentifier;
-
 /**
  * A Kafka record's partial-batch identifier (Kafka event source mappings with
  * `ReportBatchItemFailures`). Not yet the Kafka shape's `itemIdentifier`: the guard's skip list
- * holds strings and rebuilds `Records`; until it holds `ItemIdentifier`s and uses `subset`, a
+ * holds strings; until it takes these ids too, a
  * looping Kafka record under `skip` throws (the batch is retried, then goes to the on-failure
  * destination), as for sources without partial-batch responses.
  */
