@@ -271,3 +271,35 @@ describe(`no silent restarts (${backend.name})`, () => {
     }
   });
 });
+
+describe(`carriers and ids of the other batch sources (${backend.name})`, () => {
+  it('Kafka: a looping record under skip is failed alone, named { partition, offset }; the handler gets the others', async () => {
+    const { kafkaEvent, kafkaHeaderBytes, kafkaRecord } = await import('./lambda-events.js');
+    const seen: number[] = [];
+    const handler = withLoopGuard(async (event: any) => void Object.values<any[]>(event.records).flat().forEach((record) => seen.push(record.offset)), quiet);
+    const event = kafkaEvent('aws:kafka', [
+      kafkaRecord('orders', 0, 10, [{ 'X-Amzn-Trace-Id': kafkaHeaderBytes(at(2)) }]),
+      kafkaRecord('orders', 0, 11, [{ 'x-amzn-trace-id': kafkaHeaderBytes(at(16)) }]),
+      kafkaRecord('orders', 1, 12),
+    ]);
+    expect(await handler(event, context)).toEqual({ batchItemFailures: [{ itemIdentifier: { partition: 'orders-0', offset: 11 } }] });
+    expect(seen).toEqual([10, 12]);
+  });
+
+  it('Kinesis envelope: the guard counts the envelope’s header and the handler sees the producer’s own data', async () => {
+    const { kinesisEnvelopeCarrier } = await import('../ts/integrations/lambda.js');
+    const { kinesisEvent } = await import('./lambda-events.js');
+    const carrier = kinesisEnvelopeCarrier();
+    const payload = Buffer.from('{"order":42}');
+    const sealed = carrier.write!({ StreamName: 's', PartitionKey: 'p', Data: payload }, () => at(6));
+    const base = kinesisEvent(HEADER);
+    const event = { Records: base.Records.map((record) => ({ ...record, kinesis: { ...record.kinesis, data: Buffer.from(sealed.Data).toString('base64') } })) };
+    const handler = withRecordGuard(async (record: any) => {
+      expect(Buffer.from(record.kinesis.data, 'base64').toString()).toBe('{"order":42}');
+      expect(currentChain()?.count).toBe(7);
+    }, { ...quiet, carriers: { 'aws:kinesis': carrier } });
+    expect(await handler(event, context)).toEqual({ batchItemFailures: [] });
+    const whole = withLoopGuard(async (received: any) => Buffer.from(received.Records[0].kinesis.data, 'base64').toString(), { ...quiet, carriers: { 'aws:kinesis': carrier } });
+    expect(await whole(event, context)).toBe('{"order":42}');
+  });
+});

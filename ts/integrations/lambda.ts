@@ -12,9 +12,9 @@ import { randomBytes } from 'node:crypto';
 import { DEFAULT_THRESHOLD, LoopGuard, TraceHeaderError, parse, type EnterResult, type LoopGuardOptions as GuardOptions, type LoopTrust } from '../index.js';
 import { type Carrier } from './carriers.js';
 import { activeScope, lambdaTraceHeader, lineageStorage, type Chain, type LineageScope } from './context.js';
-import { originOf, shapeOf, type EventShape } from './sources.js';
+import { originOf, shapeOf, type EventShape, type ItemIdentifier, type KafkaItemIdentifier } from './sources.js';
 
-export { TRACE_ATTRIBUTE, dynamoDBAttributeCarrier, s3MetadataCarrier, type Carrier } from './carriers.js';
+export { TRACE_ATTRIBUTE, dynamoDBAttributeCarrier, eventBridgeDetailCarrier, kinesisEnvelopeCarrier, openKinesisEnvelope, s3MetadataCarrier, type Carrier } from './carriers.js';
 export { currentChain, currentTraceHeader, withRecordLineage, type Chain } from './context.js';
 
 /** What to do with a record whose count is above the threshold. */
@@ -155,7 +155,7 @@ interface Guarded {
   /** The records the handler gets, in order. */
   records: unknown[];
   /** Batch item ids of the records the guard failed. */
-  failed: string[];
+  failed: ItemIdentifier[];
   /** Every record was failed: the handler must not run. */
   nothingLeft: boolean;
   shape: EventShape;
@@ -368,8 +368,9 @@ function createGuard<TRecord>(options: LambdaGuardOptions<TRecord>) {
     // 3. FIFO: a failed record takes the later ones (of the batch, or of its group) with it.
     if (shape.fifo) failAfterFirst(fate, records, fifoScope === 'group' ? shape.groupOf : undefined);
 
+    const unwrap = options.carriers?.[shape.eventSource]?.unwrap;
     const kept: unknown[] = [];
-    const failed: string[] = [];
+    const failed: ItemIdentifier[] = [];
     let deepest: Chain | undefined;
     for (let i = 0; i < records.length; i++) {
       if (fate[i] !== undefined) {
@@ -378,12 +379,14 @@ function createGuard<TRecord>(options: LambdaGuardOptions<TRecord>) {
       }
       const result = entered[i] as EnterResult;
       const chain: Chain = { traceHeader: result.header, count: result.count, threshold: result.threshold, resource: result.resource, loop: result.loop, trust: result.trust };
-      kept.push(records[i]);
-      if (typeof records[i] === 'object' && records[i] !== null) scope.records.set(records[i] as object, chain);
+      // A carrier that wraps the producer's data (the Kinesis envelope) gives the handler the data back.
+      const record = unwrap === undefined ? records[i] : unwrap(records[i]);
+      kept.push(record);
+      for (const seen of [records[i], record]) if (typeof seen === 'object' && seen !== null) scope.records.set(seen as object, chain);
       if (deepest === undefined || chain.count > deepest.count) deepest = chain;
     }
     scope.chain = deepest;
-    const filtered = failed.length === 0 ? event : shape.subset(kept);
+    const filtered = failed.length === 0 && unwrap === undefined ? event : shape.subset(kept);
     return { scope, event: filtered, records: kept, failed, nothingLeft: kept.length === 0, shape };
   };
 }
@@ -408,11 +411,14 @@ export function failAfterFirst<R>(fate: Array<FailReason | undefined>, records: 
   }
 }
 
-function withFailures(response: any, failed: string[]): any {
+/** An id's identity (Kafka's ids are objects). */
+const idKey = (id: ItemIdentifier): string => (typeof id === 'string' ? id : `${id.partition}@${id.offset}`);
+
+function withFailures(response: any, failed: ItemIdentifier[]): any {
   if (failed.length === 0) return response;
-  const own: Array<{ itemIdentifier: string }> = response?.batchItemFailures ?? [];
-  const ownIds = new Set(own.map((failure) => failure.itemIdentifier));
-  return { ...response, batchItemFailures: [...own, ...failed.filter((id) => !ownIds.has(id)).map((itemIdentifier) => ({ itemIdentifier }))] };
+  const own: Array<{ itemIdentifier: ItemIdentifier }> = response?.batchItemFailures ?? [];
+  const ownIds = new Set(own.map((failure) => idKey(failure.itemIdentifier)));
+  return { ...response, batchItemFailures: [...own, ...failed.filter((id) => !ownIds.has(idKey(id))).map((itemIdentifier) => ({ itemIdentifier }))] };
 }
 
 /** A new invocation's scope, entered over `previous` (middy). */
@@ -463,9 +469,9 @@ export function withLoopGuard<TEvent, TResult, TContext extends LambdaContextLik
 /** An event of records: `Records[]`, or Kafka's `records` by topic-partition. */
 export type BatchEvent<TRecord> = { Records: readonly TRecord[] } | { records: Record<string, readonly TRecord[]> };
 
-/** The partial-batch response of a record handler. */
-export interface BatchResponse {
-  batchItemFailures: Array<{ itemIdentifier: string }>;
+/** The partial-batch response of a record handler: Kafka records are named `{ partition, offset }`, others by a string. */
+export interface BatchResponse<TRecord = unknown> {
+  batchItemFailures: Array<{ itemIdentifier: TRecord extends { topic: string; partition: number; offset: number } ? KafkaItemIdentifier : string }>;
 }
 
 /**
@@ -479,7 +485,7 @@ export interface BatchResponse {
 export function withRecordGuard<TRecord, TContext extends LambdaContextLike = LambdaContextLike>(
   recordHandler: (record: TRecord, context: TContext) => unknown,
   options: LambdaGuardOptions<TRecord> = {},
-): (event: BatchEvent<TRecord>, context: TContext) => Promise<BatchResponse> {
+): (event: BatchEvent<TRecord>, context: TContext) => Promise<BatchResponse<TRecord>> {
   const guardEvent = createGuard(options);
   return async (event, context) => {
     const scope = newScope();
@@ -500,7 +506,7 @@ export function withRecordGuard<TRecord, TContext extends LambdaContextLike = La
         }
       }
       const failed = records.flatMap((record, i) => (fate[i] === undefined ? [] : [shape.itemIdentifier!(record)]));
-      return { batchItemFailures: [...failed, ...guarded.failed].map((itemIdentifier) => ({ itemIdentifier })) };
+      return { batchItemFailures: [...failed, ...guarded.failed].map((itemIdentifier) => ({ itemIdentifier })) } as BatchResponse<TRecord>;
     } finally {
       scope.invocation.closed = true;
     }
@@ -540,7 +546,7 @@ interface MiddyRequest {
  */
 export function loopGuardMiddleware<TEvent = unknown>(options: LambdaGuardOptions<RecordOf<TEvent>> = {}) {
   const guardEvent = createGuard(options);
-  const byRequest = new WeakMap<MiddyRequest, { scope: LineageScope; failed: string[] }>();
+  const byRequest = new WeakMap<MiddyRequest, { scope: LineageScope; failed: ItemIdentifier[] }>();
   const close = (request: MiddyRequest) => {
     const entry = byRequest.get(request);
     if (entry !== undefined) entry.scope.invocation.closed = true;

@@ -18,21 +18,18 @@ export interface KafkaItemIdentifier {
   offset: number;
 }
 
-/**
- * A Kafka record's partial-batch identifier (Kafka event source mappings with
- * `ReportBatchItemFailures`). Not yet the Kafka shape's `itemIdentifier`: the guard's skip list
- * holds strings; until it takes these ids too, a
- * looping Kafka record under `skip` throws (the batch is retried, then goes to the on-failure
- * destination), as for sources without partial-batch responses.
- */
+/** A Kafka record's partial-batch identifier (Kafka event source mappings with `ReportBatchItemFailures`). */
 export const kafkaItemIdentifier = (record: any): KafkaItemIdentifier => ({ partition: `${record.topic}-${record.partition}`, offset: Number(record.offset) });
+
+/** How a partial-batch response names a record: a string (SQS, streams), or Kafka's `{ partition, offset }`. */
+export type ItemIdentifier = string | KafkaItemIdentifier;
 
 /** A Lambda event seen as records: the batch, where each record's header is, its batch item id. */
 export interface EventShape {
   eventSource: string;
   records: unknown[];
   /** For sources with partial-batch responses (SQS, Kinesis, DynamoDB streams; Kafka: `kafkaItemIdentifier`). */
-  itemIdentifier?: (record: any) => string;
+  itemIdentifier?: (record: any) => ItemIdentifier;
   /** The built-in places a record's header may be, best first. */
   headers: (record: any) => Array<string | undefined>;
   /** A FIFO queue: a failed record fails every later one (of the batch, or of its message group). */
@@ -226,6 +223,7 @@ function kafkaShape(event: any): EventShape {
   return {
     eventSource: event.eventSource,
     records: groups.flatMap(([, group]) => group),
+    itemIdentifier: kafkaItemIdentifier,
     headers: (record) => [kafkaHeaderOf(record)],
     subset: (kept) => {
       const keep = new Set(kept);
