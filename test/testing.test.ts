@@ -65,9 +65,9 @@ describe(`trace-lineage/testing: the arbitraries (${backend.name})`, () => {
         expect(parsed.lineage?.value ?? null).toBe(parts.lineage);
         if (parts.lineage !== null) expect(parsed.lineage?.valid).toBe(true);
         expect(parsed.loop?.value ?? null).toBe(parts.loopField);
-        expect(parsed.fields.filter(([key]) => !['Root', 'Parent', 'Sampled', 'Lineage', 'LoopGuard'].includes(key)).map(([k, v]) => `${k}=${v}`)).toEqual(
-          parts.unknownFields,
-        );
+        const unknown = parsed.fields.filter(([key]) => !['Root', 'Parent', 'Sampled', 'Lineage', 'LoopGuard'].includes(key)).map(([k, v]) => `${k}=${v}`);
+        // The optional fields are shuffled: the same unknown fields, in some order.
+        expect(unknown.sort()).toEqual([...parts.unknownFields].sort());
       }),
       { numRuns: 300 },
     );
@@ -75,8 +75,8 @@ describe(`trace-lineage/testing: the arbitraries (${backend.name})`, () => {
 
   it('V1 and V2 Lineage values are valid in their format, V2 at its bounds too', () => {
     const format = (value: string) => parse(`Root=1-5759e988-bd862e3fe1be46a994272793;Lineage=${value}`, { backend: 'js' }).lineage!;
-    fc.assert(fc.property(lineageV1, (value) => expect(format(value)).toMatchObject({ valid: true, format: 'v1' })), { numRuns: 200 });
-    fc.assert(fc.property(lineageV2, (value) => expect(format(value)).toMatchObject({ valid: true, format: 'v2' })), { numRuns: 200 });
+    fc.assert(fc.property(lineageV1, (value) => void expect(format(value)).toMatchObject({ valid: true, format: 'v1' })), { numRuns: 200 });
+    fc.assert(fc.property(lineageV2, (value) => void expect(format(value)).toMatchObject({ valid: true, format: 'v2' })), { numRuns: 200 });
     expect(fc.sample(lineageV2, 2000)).toEqual(expect.arrayContaining([expect.stringMatching(/^32767:/), expect.stringMatching(/:255$/)]));
   });
 
@@ -89,7 +89,7 @@ describe(`trace-lineage/testing: the arbitraries (${backend.name})`, () => {
 
   it('each Lambda event carries its header where its source does', () => {
     for (const source of EVENT_SOURCES) {
-      fc.assert(fc.property(eventCarrying(source), (carrying) => expect(carried(carrying)).toBe(carrying.traceHeader)), { numRuns: 30 });
+      fc.assert(fc.property(eventCarrying(source), (carrying) => void expect(carried(carrying)).toBe(carrying.traceHeader)), { numRuns: 30 });
     }
   });
 
@@ -163,7 +163,7 @@ describe(`fuzzHeaderFunction: differential fuzzing against the reference (${back
     const strictButBuggy = (header: string) => (header.includes('\u00e9') ? (null as unknown as string).trim() : header);
     const crash = fuzzHeaderFunction(strictButBuggy, { seconds: 1, seed: 1, checks: ['crash'] }).findings[0];
     expect(crash).toMatchObject({ check: 'crash', problem: 'crashed with a TypeError' });
-    expect(crash.input).toBe('\u00e9');
+    expect(crash.input).toMatch(/^\u00e9.{0,8}$/);
     // A clean rejection is not a crash.
     expect(fuzzHeaderFunction(enter, { seconds: 0.5, seed: 1, checks: ['crash'] }).findings).toEqual([]);
     expect(() => enter('a\r\nb')).toThrow(TraceHeaderError);
@@ -176,7 +176,7 @@ describe(`fuzzHeaderFunction: differential fuzzing against the reference (${back
       for (let i = 0; i < header.length; i++) if (header[i] === ';') fields += header.slice(0, i).split(';').length;
       return `${header};n=${fields}`;
     };
-    const found = fuzzHeaderFunction(quadratic, { seconds: 3, seed: 3, checks: ['super-linear'] }).findings[0];
+    const found = fuzzHeaderFunction(quadratic, { seconds: 1.5, seed: 3, checks: ['super-linear'] }).findings[0];
     expect(found).toMatchObject({ check: 'super-linear' });
     expect(found.problem).toMatch(/8× the length took \d+× the time/);
     const linear = (header: string) => `${header};n=${header.split(';').length}`;

@@ -6,7 +6,8 @@
  * by fast-check to a minimal input and reported with the seed and path that replay it:
  * - lineage-lost: on a valid header carrying a Lineage, the result does not carry that Lineage
  *   byte for byte (or the function threw);
- * - unknown-field-dropped: an unknown field of a valid header is missing from the outgoing header;
+ * - unknown-field-dropped: a field of a valid header other than Root, Parent, Sampled, Lineage and
+ *   our loop field (which a function may rewrite) is missing from the outgoing header;
  * - crlf-accepted: an input with CR or LF in it gives a result that contains CR or LF (header
  *   injection); throwing or returning nothing is a clean rejection;
  * - crash: on any input (hostile: NUL, non-ASCII, lone surrogates, megabytes; the fuzz seeds) the
@@ -17,7 +18,7 @@
  *   at least a millisecond (below that, timer noise).
  */
 import fc from 'fast-check';
-import { TraceHeaderError, parse, type ParsedTraceHeader } from '../index.js';
+import { DEFAULT_LOOP_KEY, TraceHeaderError, parse, type ParsedTraceHeader } from '../index.js';
 import { damaged, headerWithLineage, hostileHeader, lineageValue, rootValue, unknownFieldText, wellFormedHeader, wellFormedHeaderParts } from './headers.js';
 import { seeds } from './seeds.js';
 
@@ -108,7 +109,8 @@ function outgoingFields(returned: unknown): Array<[string, string | null]> | und
   return reference(returned)?.fields;
 }
 
-const KNOWN = new Set(['root', 'parent', 'sampled', 'lineage']);
+/** Fields a header function may rewrite (the trace context, and our own loop field); every other one must stay. */
+const REWRITABLE = new Set(['root', 'parent', 'sampled', 'lineage', DEFAULT_LOOP_KEY.toLowerCase()]);
 
 /** A valid header with a CR, LF or CRLF inserted somewhere. */
 const crlfHeader = fc
@@ -172,7 +174,7 @@ function checksFor(fn: (header: string) => unknown, shape: FuzzShape): Record<Fu
         : {
             input: wellFormedHeaderParts().filter((parts) => parts.unknownFields.length > 0).map((parts) => parts.header),
             verdict(input: string) {
-              const unknown = (reference(input)?.fields ?? []).filter(([key]) => !KNOWN.has(key.toLowerCase()));
+              const unknown = (reference(input)?.fields ?? []).filter(([key]) => !REWRITABLE.has(key.toLowerCase()));
               if (unknown.length === 0) return undefined;
               const result = call(fn, input);
               if ('threw' in result) return { problem: 'rejected a valid header with unknown fields', output: thrown(result.threw) };
