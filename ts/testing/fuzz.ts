@@ -14,8 +14,8 @@
  *   function throws something other than a clean rejection (a non-Error, or a TypeError,
  *   RangeError, ReferenceError or SyntaxError: the errors of a bug), or returns a wrong type;
  * - super-linear: on a header grown 8× by repeating a piece of it, the time grows more than 32×
- *   (linear is 8×, quadratic 64×), medians of repeated calls, only when the larger call takes
- *   at least a millisecond (below that, timer noise).
+ *   (linear is 8×, quadratic 64×), least times of repeated calls, in three measurements in a row,
+ *   only when the larger call takes at least a millisecond (below that, timer noise).
  */
 import fc from 'fast-check';
 import { DEFAULT_LOOP_KEY, TraceHeaderError, parse, type ParsedTraceHeader } from '../index.js';
@@ -29,7 +29,7 @@ export const FUZZ_CHECKS: readonly FuzzCheck[] = ['lineage-lost', 'unknown-field
 
 export interface FuzzOptions {
   shape?: FuzzShape;
-  /** Total time budget, seconds (default 10), shared by the checks. */
+  /** Time budget of the search, seconds (default 10), shared by the checks; shrinking a finding takes at most its check's share again. */
   seconds?: number;
   /** fast-check's seed (default: random); the report gives it, to replay. */
   seed?: number;
@@ -129,16 +129,30 @@ const growth = fc.tuple(
 );
 const SMALL = 1024;
 const GROWTH = 8;
+/** Linear is 8× the time, quadratic 64×: over 32× is super-linear. */
+const SUPER_LINEAR_RATIO = 32;
 const grown = (prefix: string, piece: string, length: number): string => prefix + piece.repeat(Math.ceil((length - prefix.length) / piece.length));
 
-function medianTime(fn: (header: string) => unknown, input: string, repeats: number): number {
-  const times: number[] = [];
-  for (let i = 0; i < repeats; i++) {
-    const started = performance.now();
+/**
+ * The least time of a few calls, ms: at least `minCalls`, more while under `budgetMs` (at most 25).
+ * Noise (GC, other processes) only ever adds time, so the minimum is the estimate to compare.
+ */
+function leastTime(fn: (header: string) => unknown, input: string, minCalls: number, budgetMs: number): number {
+  let least = Infinity;
+  const started = performance.now();
+  for (let calls = 0; calls < 25 && (calls < minCalls || performance.now() - started < budgetMs); calls++) {
+    const before = performance.now();
     call(fn, input);
-    times.push(performance.now() - started);
+    least = Math.min(least, performance.now() - before);
   }
-  return times.sort((a, b) => a - b)[repeats >> 1];
+  return least;
+}
+
+/** The time ratio of `large` to `small`, least times each. */
+function growthRatio(fn: (header: string) => unknown, small: string, large: string): { ratio: number; smallTime: number; largeTime: number } {
+  const smallTime = Math.max(leastTime(fn, small, 10, 5), 0.001);
+  const largeTime = leastTime(fn, large, 3, 20);
+  return { ratio: largeTime / smallTime, smallTime, largeTime };
 }
 
 /** Each check: its inputs, and the verdict on one. */
@@ -217,13 +231,15 @@ function checksFor(fn: (header: string) => unknown, shape: FuzzShape): Record<Fu
       verdict([piece, prefix]: [string, string]) {
         const small = grown(prefix, piece, SMALL);
         const large = grown(prefix, piece, SMALL * GROWTH);
-        // Warm both up (the JIT), then medians of a few calls each.
-        medianTime(fn, small, 3);
-        medianTime(fn, large, 1);
-        const smallTime = Math.max(medianTime(fn, small, 7), 0.001);
-        const largeTime = medianTime(fn, large, 5);
-        const ratio = largeTime / smallTime;
-        if (largeTime < 1 || ratio <= 32) return undefined;
+        // Warm both up (the JIT), then compare; a ratio over the bar must hold in three measurements.
+        leastTime(fn, small, 10, 2);
+        leastTime(fn, large, 2, 5);
+        let measured = growthRatio(fn, small, large);
+        for (let confirmations = 0; confirmations < 3; confirmations++) {
+          if (measured.largeTime < 1 || measured.ratio <= SUPER_LINEAR_RATIO) return undefined;
+          if (confirmations < 2) measured = growthRatio(fn, small, large);
+        }
+        const { ratio, smallTime, largeTime } = measured;
         return {
           problem: `${GROWTH}× the length took ${ratio.toFixed(0)}× the time (${smallTime.toFixed(3)} ms at ${small.length} chars, ${largeTime.toFixed(1)} ms at ${large.length}): repeating ${show(piece)}`,
           output: '',
@@ -259,16 +275,23 @@ export function fuzzHeaderFunction(fn: (header: string) => unknown, options: Fuz
     const budgetMs = (seconds * 1000 * SHARE[check]) / total;
     say(`${check}: ${(budgetMs / 1000).toFixed(1)} s`);
     let last: Failure | undefined;
-    const details = fc.check(
-      fc.property(spec.input, (input) => {
-        const failure = spec.verdict(input);
-        if (failure !== undefined) {
-          last = failure;
-          throw new CheckFailed(failure);
-        }
-      }),
-      { seed, numRuns: Number.MAX_SAFE_INTEGER, interruptAfterTimeLimit: budgetMs, endOnFailure: false },
-    );
+    const property = fc.property(spec.input, (input) => {
+      const failure = spec.verdict(input);
+      if (failure !== undefined) {
+        last = failure;
+        throw new CheckFailed(failure);
+      }
+    });
+    let details = fc.check(property, { seed, numRuns: Number.MAX_SAFE_INTEGER, interruptAfterTimeLimit: budgetMs });
+    let shrinks = details.numShrinks;
+    // The budget ran out while shrinking: go on from where it stopped, for as long again.
+    if (details.failed && details.interrupted && details.counterexamplePath !== null) {
+      const resumed = fc.check(property, { seed, path: details.counterexamplePath, interruptAfterTimeLimit: budgetMs });
+      if (resumed.failed) {
+        shrinks += resumed.numShrinks;
+        details = resumed;
+      }
+    }
     const failed = details.failed && details.counterexample !== null;
     report.checks.push({ check, status: failed ? 'failed' : 'passed', runs: details.numRuns });
     if (failed) {
@@ -280,7 +303,7 @@ export function fuzzHeaderFunction(fn: (header: string) => unknown, options: Fuz
         problem: failure.problem,
         input: failure.input ?? (typeof input === 'string' ? input : JSON.stringify(input)),
         output: failure.output,
-        shrinks: details.numShrinks,
+        shrinks,
         seed: details.seed,
         path: details.counterexamplePath ?? '',
       });

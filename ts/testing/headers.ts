@@ -78,6 +78,11 @@ export const unknownFieldText = fc
   .filter(([key]) => !['root', 'parent', 'sampled', 'self', 'lineage', DEFAULT_LOOP_KEY.toLowerCase()].includes(key.toLowerCase()))
   .map(([key, value]) => `${key}=${value}`);
 
+// Ids as real tracers write them: never all zeros (OpenTelemetry, like W3C, rejects an all-zero trace or span id).
+const nonZero = (text: fc.Arbitrary<string>) => text.filter((id) => /[^0]/.test(id));
+const tracedRoot = fc.tuple(hex(8), nonZero(hex(24))).map(([t, id]) => `1-${t}-${id}`);
+const tracedParent = nonZero(hex(16));
+
 /** What a valid header is made of, and the header itself (canonical: no whitespace, no empty fields). */
 export interface WellFormedHeader {
   header: string;
@@ -93,14 +98,15 @@ export interface WellFormedHeader {
 }
 
 /**
- * Valid headers as the peers write them: `Root;Parent;Sampled` first, then in any order a
- * Lineage (V1 or V2), our loop field and unknown fields. With `withLineage: true` a Lineage always.
+ * Valid headers as the peers write them: `Root;Parent;Sampled` first (ids not all zeros), then in
+ * any order a Lineage (V1 or V2), our loop field and unknown fields. With `withLineage: true` a
+ * Lineage always.
  */
 export function wellFormedHeaderParts(options: { withLineage?: boolean } = {}): fc.Arbitrary<WellFormedHeader> {
   return fc
     .record({
-      root: rootValue,
-      parent: parentValue,
+      root: tracedRoot,
+      parent: tracedParent,
       sampled: fc.constantFrom('0' as const, '1' as const, '?' as const),
       lineage: options.withLineage ? lineageValue : fc.option(lineageValue, { nil: null }),
       loopField: fc.option(
