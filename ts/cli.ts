@@ -54,10 +54,10 @@ async function withOptional<T>(what: string, packages: string[], load: () => Pro
   }
 }
 
-function seconds(value: string | undefined): number | undefined {
+function seconds(value: string | undefined, max: number): number | undefined {
   if (value === undefined) return undefined;
   const number = Number(value);
-  if (!(number > 0 && number <= 3600)) throw new UsageError('--seconds must be a number of seconds above 0');
+  if (!(number > 0 && number <= max)) throw new UsageError(`--seconds must be a number of seconds above 0, at most ${max}`);
   return number;
 }
 
@@ -112,9 +112,9 @@ async function main(argv: string[]): Promise<number> {
     if (!['auto', 'native', 'wasm', 'js'].includes(backend)) throw new UsageError(`unknown backend ${backend}`);
   }
   if (command === 'bench' && header === undefined) {
-    const { runBench, formatReport } = await import('./bench/index.js');
+    const { runBench, formatReport, MAX_BENCH_SECONDS } = await import('./bench/index.js');
     const report = await runBench({
-      seconds: seconds(values.seconds),
+      seconds: seconds(values.seconds, MAX_BENCH_SECONDS),
       backends: backends.length === 0 ? undefined : (backends as BackendChoice[]),
       peers: !values['no-peers'],
       onProgress: (line) => progress(`bench: ${line}`),
@@ -138,7 +138,7 @@ async function main(argv: string[]): Promise<number> {
     if (typeof fn !== 'function') throw new UsageError(`${header} has no function as its ${name === 'default' ? 'default export' : `export ${name}`}`);
     const report = fuzzHeaderFunction(fn as (header: string) => unknown, {
       shape,
-      seconds: seconds(values.seconds),
+      seconds: seconds(values.seconds, 3600),
       seed,
       onProgress: (line) => progress(`fuzz: ${line}`),
     });

@@ -6,7 +6,7 @@
  * without the AWS SDK clients.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, renameSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { installedProject } from './tarball.js';
@@ -78,6 +78,22 @@ describe('from an install without dev dependencies', () => {
       { name: 'aws-xray-sdk-core', status: 'not found', detail: expect.stringContaining('aws-xray-sdk-core') },
       { name: '@opentelemetry/propagator-aws-xray', status: 'not found', detail: expect.stringContaining('@opentelemetry/propagator-aws-xray') },
     ]);
+  });
+
+  it('without the native addon: auto picks wasm, and the report says why native did not load', () => {
+    const native = join(project, 'node_modules', 'trace-lineage', 'native');
+    renameSync(native, `${native}.away`);
+    try {
+      const { status, stdout } = npx(project, 'bench', '--json', '--seconds', '0.3');
+      expect(status).toBe(0);
+      const report = JSON.parse(stdout) as Report;
+      expect(report.backends.auto).toBe('wasm');
+      expect(report.backends.measured).toEqual(['auto', 'wasm', 'js']);
+      expect(report.backends.notLoaded.native).toMatch(/native/);
+      expect(report.checkedAnswers).toBe(3 * 7 * 64 * 2);
+    } finally {
+      renameSync(`${native}.away`, native);
+    }
   });
 
   it('runBench from a Lambda handler, ESM and CommonJS, bounded by its budget', () => {
