@@ -5,13 +5,18 @@ const integrations = {
   lambda: 'ts/integrations/lambda.ts',
   otel: 'ts/integrations/otel.ts',
 };
+// What users measure and fuzz with: `trace-lineage/bench` (runBench) and `trace-lineage/testing` (fast-check arbitraries, fuzz).
+const tools = {
+  bench: 'ts/bench/index.ts',
+  testing: 'ts/testing/index.ts',
+};
 
 export default defineConfig([
   {
     // Node: ESM + CJS, native → wasm → js; the integrations as subpaths (`trace-lineage/aws`, ...).
-    entry: { index: 'ts/index.ts', cli: 'ts/cli.ts', ...integrations },
+    entry: { index: 'ts/index.ts', cli: 'ts/cli.ts', ...integrations, ...tools },
     format: ['esm', 'cjs'],
-    dts: { entry: { index: 'ts/index.ts', ...integrations } },
+    dts: { entry: { index: 'ts/index.ts', ...integrations, ...tools } },
     target: 'node20',
     platform: 'node',
     shims: true,

@@ -6,6 +6,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 npm run --silent build   # incremental: seconds when nothing changed
+echo "== tsc --noEmit (the sources, the tests and their type-level checks, e.g. test/lambda-types.test.ts)"
+npm run --silent typecheck
 echo "== cargo test"
 cargo test --workspace --quiet
 for backend in native wasm js; do
