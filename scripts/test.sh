@@ -14,6 +14,7 @@ for backend in native wasm js; do
   echo "== vitest, TRACE_LINEAGE_BACKEND=$backend"
   TRACE_LINEAGE_BACKEND=$backend npx vitest run
 done
+bash scripts/test-platforms.sh   # each platform's addon run by its own Node, and the platform packages installed
 
 # CI: a fuzz smoke of each cargo-fuzz target (fuzz/), when cargo-fuzz and a nightly exist.
 if [[ "${CI:-}" == true ]]; then
