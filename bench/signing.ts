@@ -1,5 +1,5 @@
 /**
- * `npm run bench:signing [-- --quick] [--callgrind]`: what the signed loop field costs per hop.
+ * `npm run bench:signing [-- --quick] [--callgrind [native,wasm,js]]`: what the signed loop field costs per hop.
  *
  * Cases, on each backend, one `LoopGuard.enter` per call on a realistic header (~100 bytes of
  * Root, Parent, Sampled and Lineage, plus the loop field and its tag):
@@ -111,6 +111,9 @@ if (option('--calls') !== undefined) {
 
   if (args.includes('--callgrind')) {
     const script = fileURLToPath(import.meta.url);
+    // `--callgrind native,js`: only these backends (each case costs two valgrind runs of 5-60 s).
+    const only = option('--callgrind');
+    const callgrindBackends = only === undefined || only.startsWith('--') ? BACKENDS : (only.split(',') as BackendName[]);
     // valgrind prints its summary (`Collected : <instructions>`) on stderr.
     const count = (name: CaseName, backend: BackendName, calls: number): number => {
       const run = spawnSync(
@@ -122,10 +125,10 @@ if (option('--calls') !== undefined) {
       if (run.status !== 0 || match === null) throw new Error(`valgrind failed (${run.status}): ${run.stderr}`);
       return Number(match[1]);
     };
-    const [few, many] = quick ? [2_000, 6_000] : [30_000, 90_000];
+    const [few, many] = quick ? [1_000, 3_000] : [4_000, 12_000];
     console.log(`\ninstructions per call (callgrind: (I(${many}) - I(${few})) / ${many - few})`);
     console.log(`| backend | ${CASES.join(' | ')} |\n|---|${CASES.map(() => '---:').join('|')}|`);
-    for (const backend of BACKENDS) {
+    for (const backend of callgrindBackends) {
       const perCall = CASES.map((name) => Math.round((count(name, backend, many) - count(name, backend, few)) / (many - few)));
       console.log(`| ${backend} | ${perCall.map((n) => n.toLocaleString('en-US')).join(' | ')} |`);
     }
