@@ -1,7 +1,8 @@
-/** The pure-TypeScript backend: the reference implementation itself. */
+/** The pure-TypeScript backend: the reference implementation, with a fast path for `enter` on clean headers. */
 import { DIAGNOSTIC_NAMES, ERROR_NAMES, REASON_NAMES } from '../codes.js';
 import { BATCH_SLOTS, recordCapacity, SPLICE_RECORD_LENGTH, type ResolvedOptions } from '../record.js';
 import { enterBatchInto, enterInto, parseInto, resourceHash, setFieldInto, validateLineageInto } from '../reference.js';
+import { enterClean } from '../fastpath.js';
 import type { Backend } from './types.js';
 
 let record = new Uint32Array(recordCapacity(256, 64));
@@ -30,6 +31,12 @@ export const jsBackend: Backend = {
     return out;
   },
   enter(header, hash, counter, options) {
+    // The fast path writes only the batch slots, which every record has room for.
+    const clean = enterClean(header, hash, counter, options, record);
+    if (clean !== null) {
+      outgoing[0] = clean;
+      return record;
+    }
     const out = recordFor(clamp(header.length, options), options.maxFields);
     outgoing[0] = enterInto(header, hash, counter, options, out) ?? '';
     return out;
