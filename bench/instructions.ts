@@ -1,5 +1,6 @@
 /**
- * `npm run bench -- --instructions [--json FILE] [--passes N]`: instructions per call, counted
+ * `npm run bench -- --instructions [--passes N] [--processes N] [--only COLUMNS] [--headers NAMES] [--json FILE]`:
+ * instructions per call, counted
  * under callgrind, which counts every instruction a process executes whatever else the machine
  * does (times on a shared machine vary up to 2× between runs; these repeat within a few per cent).
  *
@@ -18,7 +19,6 @@
  * batch of 100 of the 129 B header (per header), and the corpus's 8 KB header.
  */
 import { execFile } from 'node:child_process';
-import { cpus } from 'node:os';
 import { isDeepStrictEqual } from 'node:util';
 import { contenders, floors, type Contender, type View } from './contenders.js';
 import { CORPUS, fresh, LOOP_KEY, RESOURCE_HASH, VARIANTS, type Variant } from './corpus.js';
@@ -62,11 +62,11 @@ const long = withOurEntry(
 );
 
 const HEADERS: CountedHeader[] = [
-  { name: 'v1', label: 'V1 Lineage, no loop field', variants: corpusHeader('lineage-v1'), batch: 1, calls: 10_000 },
-  { name: 'looped', label: 'our field with 2 entries (every hop after the first)', variants: looped, batch: 1, calls: 10_000 },
-  { name: 'long', label: 'long, our field with 3 entries', variants: long, batch: 1, calls: 10_000 },
-  { name: 'batch', label: 'batch of 100, per header', variants: looped, batch: 100, calls: 100 },
-  { name: 'limit', label: 'at the 8 KB limit', variants: corpusHeader('limit'), batch: 1, calls: 1_000 },
+  { name: 'v1', label: 'V1 Lineage, no loop field', variants: corpusHeader('lineage-v1'), batch: 1, calls: 5_000 },
+  { name: 'looped', label: 'our field with 2 entries (every hop after the first)', variants: looped, batch: 1, calls: 5_000 },
+  { name: 'long', label: 'long, our field with 3 entries', variants: long, batch: 1, calls: 5_000 },
+  { name: 'batch', label: 'batch of 100, per header', variants: looped, batch: 100, calls: 50 },
+  { name: 'limit', label: 'at the 8 KB limit', variants: corpusHeader('limit'), batch: 1, calls: 500 },
 ];
 
 /** The columns: the contenders of bench/contenders.ts the issue's table has, in its order. */
@@ -195,16 +195,24 @@ const RATIOS: Array<{ ratio: string; over: string; under: string; target: (heade
   { ratio: 'wasm / native', over: 'ours: wasm', under: 'ours: native', target: () => 1.3 },
 ];
 
-/** Count every cell `passes` times; `script` is the bundled bench (target/bench/run.mjs). */
-export async function countInstructions(script: string, passes: number, say: (line: string) => void): Promise<InstructionResults> {
+/**
+ * Count every cell `passes` times; `script` is the bundled bench (target/bench/run.mjs); `only`,
+ * `headers`: the columns (their short names) and headers (their names) to count, all when
+ * empty; `width`: processes at a time.
+ */
+export async function countInstructions(
+  script: string,
+  { passes, only, headers, width }: { passes: number; only: string[]; headers: string[]; width: number },
+  say: (line: string) => void,
+): Promise<InstructionResults> {
   const cells: InstructionCell[] = [];
   for (const header of HEADERS) {
+    if (headers.length > 0 && !headers.includes(header.name)) continue;
     for (const column of COLUMNS) {
-      if (header.batch > 1 && !isOurs(column.name)) continue;
+      if ((header.batch > 1 && !isOurs(column.name)) || (only.length > 0 && !only.includes(column.short))) continue;
       cells.push({ contender: column.name, header: header.name, passes: [] });
     }
   }
-  const width = Math.max(1, Math.min(2, cpus().length));
   for (let pass = 0; pass < passes; pass++) {
     say(`instructions pass ${pass + 1}/${passes}: ${cells.length} cells × 2 processes under callgrind, ${width} at a time`);
     const tasks = cells.flatMap((cell) => {
@@ -230,7 +238,7 @@ export async function countInstructions(script: string, passes: number, say: (li
   return {
     method: `callgrind (valgrind ${VALGRIND.join(' ')}), node ${NODE_FLAGS.join(' ')}; per call = (count(3N) - count(N)) / 2N, per header for a batch`,
     node: process.version,
-    headers: HEADERS.map((h) => ({ name: h.name, label: h.label, bytes: h.variants[0].header.length, batch: h.batch, calls: [h.calls, 3 * h.calls] })),
+    headers: HEADERS.filter((h) => cells.some((c) => c.header === h.name)).map((h) => ({ name: h.name, label: h.label, bytes: h.variants[0].header.length, batch: h.batch, calls: [h.calls, 3 * h.calls] })),
     cells,
     ratios,
   };

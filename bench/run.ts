@@ -1,7 +1,7 @@
 /**
  * `npm run bench [-- --json FILE] [--quick]`: every case of bench/README.md, in one run.
- * `npm run bench -- --instructions [--passes N] [--json FILE]`: instructions per call instead
- * (bench/instructions.ts).
+ * `npm run bench -- --instructions [--passes N] [--processes N] [--only js,...] [--headers v1,...] [--json FILE]`:
+ * instructions per call instead (bench/instructions.ts).
  *
  * 1. Verify: every contender's answer on every variant of every corpus header (parse, hot path,
  *    batches) and every floor's, before anything is timed; a wrong answer stops the run.
@@ -40,11 +40,14 @@ if (args[0] === '--instructions-child') {
   process.exit(0);
 }
 if (args.includes('--instructions')) {
-  const passesAt = args.indexOf('--passes');
-  const passes = passesAt >= 0 ? Number(args[passesAt + 1]) : 2;
-  if (!Number.isInteger(passes) || passes < 1) throw new Error('--passes needs a positive integer');
+  const value = (flag: string, otherwise: string): string => (args.includes(flag) ? args[args.indexOf(flag) + 1] : otherwise);
+  const passes = Number(value('--passes', '2'));
+  const width = Number(value('--processes', String(Math.min(2, cpus().length))));
+  if (!Number.isInteger(passes) || passes < 1 || !Number.isInteger(width) || width < 1) throw new Error('--passes and --processes need a positive integer');
+  const list = (flag: string): string[] => value(flag, '').split(',').filter((name) => name.length > 0);
+  const [only, headers] = [list('--only'), list('--headers')];
   const say = (line: string): void => void process.stderr.write(`bench: ${line}\n`);
-  const counted = await countInstructions(fileURLToPath(import.meta.url), passes, say);
+  const counted = await countInstructions(fileURLToPath(import.meta.url), { passes, only, headers, width }, say);
   process.stdout.write(instructionReport(counted));
   if (jsonFile !== undefined) {
     writeFileSync(jsonFile, `${JSON.stringify({ date: new Date().toISOString(), instructions: counted }, null, 2)}\n`);
