@@ -2,7 +2,8 @@ import { defineConfig } from 'vitest/config';
 
 // `npm test` runs this suite once per backend (TRACE_LINEAGE_BACKEND=native|wasm|js). The
 // differential properties hold a compiled backend against the reference, so the reference's
-// own run leaves them out. Two projects: the unit tests need nothing but Node; only
+// own run leaves them out (test/fastpath.test.ts holds the js backend's fast path to the
+// reference in every run). Two projects: the unit tests need nothing but Node; only
 // test/integration/ needs moto's server, started by that project's globalSetup (so a newcomer
 // running one unit file needs no Python).
 const backend = process.env.TRACE_LINEAGE_BACKEND ?? 'auto';

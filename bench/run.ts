@@ -1,5 +1,7 @@
 /**
  * `npm run bench [-- --json FILE] [--quick]`: every case of bench/README.md, in one run.
+ * `npm run bench -- --instructions [--passes N] [--processes N] [--only js,...] [--headers v1,...] [--json FILE]`:
+ * instructions per call instead (bench/instructions.ts).
  *
  * 1. Verify: every contender's answer on every variant of every corpus header (parse, hot path,
  *    batches) and every floor's, before anything is timed; a wrong answer stops the run.
@@ -16,12 +18,14 @@
 import { execFileSync } from 'node:child_process';
 import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { cpus, platform, arch, totalmem } from 'node:os';
+import { fileURLToPath } from 'node:url';
 import { isDeepStrictEqual } from 'node:util';
 import { checkAnswers } from 'trace-lineage/bench';
 import { coldStarts } from './cold-start.js';
 import { contenders, floors, type View } from './contenders.js';
 import { CORPUS, fresh, type Variant } from './corpus.js';
 import { blackhole, crossCheck, measure, type Operation, type Settings, type Timing } from './harness.js';
+import { countInstructions, instructionChild, instructionReport } from './instructions.js';
 import { chart, report, type Results } from './report.js';
 
 const args = process.argv.slice(2);
@@ -29,6 +33,29 @@ const quick = args.includes('--quick');
 const jsonAt = args.indexOf('--json');
 const jsonFile = jsonAt >= 0 ? args[jsonAt + 1] : undefined;
 if (jsonAt >= 0 && (jsonFile === undefined || jsonFile.startsWith('--'))) throw new Error('--json needs a file name');
+
+// --instructions: instructions per call under callgrind instead of times (bench/instructions.ts);
+// --instructions-child: one counted process of it.
+if (args[0] === '--instructions-child') {
+  instructionChild(args.slice(1));
+  process.exit(0);
+}
+if (args.includes('--instructions')) {
+  const value = (flag: string, otherwise: string): string => (args.includes(flag) ? args[args.indexOf(flag) + 1] : otherwise);
+  const passes = Number(value('--passes', '2'));
+  const width = Number(value('--processes', String(Math.min(2, cpus().length))));
+  if (!Number.isInteger(passes) || passes < 1 || !Number.isInteger(width) || width < 1) throw new Error('--passes and --processes need a positive integer');
+  const list = (flag: string): string[] => value(flag, '').split(',').filter((name) => name.length > 0);
+  const [only, headers] = [list('--only'), list('--headers')];
+  const say = (line: string): void => void process.stderr.write(`bench: ${line}\n`);
+  const counted = await countInstructions(fileURLToPath(import.meta.url), { passes, only, headers, width }, say);
+  process.stdout.write(instructionReport(counted));
+  if (jsonFile !== undefined) {
+    writeFileSync(jsonFile, `${JSON.stringify({ date: new Date().toISOString(), instructions: counted }, null, 2)}\n`);
+    say(`wrote ${jsonFile}`);
+  }
+  process.exit(0);
+}
 
 const settings: Settings = quick ? { time: 15, warmup: 5, crossCheckTime: 0.05 } : { time: 150, warmup: 30, crossCheckTime: 0.5 };
 const ROUNDS = quick ? 1 : 5;

@@ -8,8 +8,15 @@ cd "$(dirname "$0")/.."
 npm run --silent build   # incremental: seconds when nothing changed
 echo "== tsc --noEmit (the sources, the tests and their type-level checks, e.g. test/lambda-types.test.ts)"
 npm run --silent typecheck
+echo "== cargo fmt --check, cargo clippy -D warnings"
+cargo fmt --all --check
+(cd fuzz && cargo fmt --check)
+cargo clippy --workspace --quiet -- -D warnings
 echo "== cargo test"
 cargo test --workspace --quiet
+# The fuzz targets' naive model over fuzz/seeds/ (plain cargo test: no cargo-fuzz, no nightly).
+echo "== cargo test, fuzz/ (the fuzz targets over fuzz/seeds)"
+cargo test --manifest-path fuzz/Cargo.toml --quiet
 for backend in native wasm js; do
   echo "== vitest, TRACE_LINEAGE_BACKEND=$backend"
   TRACE_LINEAGE_BACKEND=$backend npx vitest run

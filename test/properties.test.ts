@@ -5,7 +5,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { LoopGuard, TraceHeaderError, parse, setField } from '../ts/index.js';
-import { anyHeader, backendUnderTest, realisticHeader, runs } from './support.js';
+import { anyHeader, backendUnderTest, countText, lineageV2AtBounds, realisticHeader, runs } from './support.js';
 
 const backend = backendUnderTest();
 
@@ -79,13 +79,37 @@ describe(`properties (${backend.name})`, () => {
     );
   });
 
+  it('a V2 Lineage is valid exactly when the published rules hold', () => {
+    // OpenTelemetry Java's rules, written out: 12..18 long, first 0..32767, 8 lowercase hex, last 0..255.
+    const published = (value: string): boolean => {
+      const match = /^([0-9]+):[0-9a-f]{8}:([0-9]+)$/.exec(value);
+      return match !== null && value.length >= 12 && value.length <= 18 && Number(match[1]) <= 32767 && Number(match[2]) <= 255;
+    };
+    const damaged = fc
+      .tuple(lineageV2AtBounds, fc.nat(), fc.constantFrom('', 'A', 'g', '0', ':', '-', '+'))
+      .map(([value, at, insert]) => value.slice(0, at % (value.length + 1)) + insert + value.slice(at % (value.length + 1) + (insert === '' ? 1 : 0)));
+    fc.assert(
+      fc.property(fc.oneof(lineageV2AtBounds, damaged), (value) => {
+        const lineage = parse(`Root=1-5759e988-bd862e3fe1be46a994272700;Lineage=${value}`).lineage!;
+        if (lineage.format !== 'v2') return;
+        expect(lineage.valid).toBe(published(value));
+      }),
+      { numRuns: runs(3_000) },
+    );
+  });
+
   it('enter counts up by one, keeps the cap, and leaves every other field as it was', () => {
     const resource = fc.constantFrom('orders', 'arn:aws:lambda:eu-west-1:1:function:f', 'queue-\u00e9');
+    // Often a loop field that already counts this resource (any count, 2^32-1 included): a
+    // random hash is never this resource's.
+    const ownCount = fc.option(countText, { freq: 2 });
     fc.assert(
-      fc.property(realisticHeader, resource, fc.integer({ min: 1, max: 6 }), (header, id, maxEntries) => {
+      fc.property(realisticHeader, resource, fc.integer({ min: 1, max: 6 }), ownCount, fc.boolean(), (realistic, id, maxEntries, own, upper) => {
+        const guard = new LoopGuard(id, { maxEntries });
+        const ownHash = upper ? guard.resourceHash.toUpperCase() : guard.resourceHash;
+        const header = own === null ? realistic : `${realistic};LoopGuard=${ownHash}:${own}`;
         const parsed = tryParse(header);
         if (parsed instanceof TraceHeaderError) return;
-        const guard = new LoopGuard(id, { maxEntries });
         let result;
         try {
           result = guard.enter(header);

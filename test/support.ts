@@ -80,8 +80,11 @@ export function meaningfulLineage(record: Uint32Array): number[] {
 export {
   anyHeader,
   anyString,
+  countText,
   headerAlphabetString,
+  lineageV2AtBounds,
   mutatedHeader,
   realisticHeader,
   rootValue,
+  u32,
 } from '../ts/testing/index.js';

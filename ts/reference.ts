@@ -50,10 +50,7 @@ import {
   B_DROPPED,
   B_EVICTED,
   B_IS_LOOP,
-  B_OFFSET,
   B_OUTPUT_END,
-  B_STATUS,
-  BATCH_SLOTS,
   A_LOOP,
   A_PARENT,
   A_ROOT,
@@ -646,41 +643,6 @@ export function enterInto(
   record[B_DROPPED] = dropped;
   record[B_OUTPUT_END] = outgoing.length;
   return outgoing;
-}
-
-/**
- * A batch: `enterInto` for each header on its own. Header i's result goes into the
- * `BATCH_SLOTS` slots of `record` from `i * BATCH_SLOTS` (an error is that header's result, with
- * an empty outgoing header), its outgoing header into `outgoing[i]`; `B_OUTPUT_END` counts the
- * outgoing headers' lengths so far. `scratch(length)` lends a parse record for `length` units.
- */
-export function enterBatchInto(
-  headers: readonly string[],
-  hash: number,
-  counter: CounterOptions,
-  options: ResolvedOptions,
-  scratch: (length: number) => Uint32Array,
-  record: Uint32Array,
-  outgoing: string[],
-): void {
-  outgoing.length = headers.length;
-  let end = 0;
-  for (let i = 0; i < headers.length; i++) {
-    const work = scratch(headers[i].length);
-    const entered = enterInto(headers[i], hash, counter, options, work);
-    const at = i * BATCH_SLOTS;
-    if (entered === null) {
-      record.fill(0, at, at + BATCH_SLOTS);
-      record[at + B_STATUS] = work[S_STATUS];
-      record[at + B_OFFSET] = work[S_OFFSET];
-      outgoing[i] = '';
-    } else {
-      record.set(work.subarray(0, B_OUTPUT_END), at);
-      end += entered.length;
-      outgoing[i] = entered;
-    }
-    record[at + B_OUTPUT_END] = end;
-  }
 }
 
 /** First byte of `text` for which `allowed` is false, or -1 (an empty text fails at 0). */

@@ -5,13 +5,5 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use trace_lineage_fuzz::{check_lineage, check_parse, check_percent_encoding, options, split};
 
-fuzz_target!(|data: &[u8]| {
-    let (config, header) = split(data);
-    let _ = check_parse(header, &options(config));
-    // The same bytes as a bare Lineage value: the bindings validate those without parsing.
-    check_lineage(header);
-    // And as an environment variable to percent-encode.
-    check_percent_encoding(data);
-});
+fuzz_target!(|data: &[u8]| trace_lineage_fuzz::parse_target(data));

@@ -14,8 +14,8 @@ use trace_lineage_core::codes::{DiagnosticCode, ErrorCode};
 use trace_lineage_core::rewrite::{format_header, percent_encode_env, EnterOptions, HeaderParts, MAX_MAX_ENTRIES};
 use trace_lineage_core::validate::{self, Entries, LineageFormat};
 use trace_lineage_core::{
-    apply, enter, record, set_field, Accessor, Error, Options, TraceHeader, DEFAULT_MAX_FIELDS,
-    DEFAULT_MAX_LENGTH, KNOWN_KEYS, MAX_MAX_FIELDS, MAX_MAX_LENGTH,
+    apply, enter, record, resource_hash, set_field, Accessor, Error, Options, TraceHeader, DEFAULT_MAX_FIELDS, DEFAULT_MAX_LENGTH,
+    KNOWN_KEYS, MAX_MAX_FIELDS, MAX_MAX_LENGTH,
 };
 
 /// Loop keys the targets choose from (the last one differs from the first only in case).
@@ -633,4 +633,75 @@ pub fn check_percent_encoding(value: &[u8]) {
     }
     assert_eq!(&out[..length], &expected[..]);
     assert!(out[..length].iter().all(|&b| is_header_byte(b) && b != b'\t'));
+}
+
+// ------------------------------------------------------------------ the targets
+// The fuzz targets (fuzz_targets/) are these, so that `cargo test` runs them over fuzz/seeds too
+// (tests/seeds.rs).
+
+/// Parse anything: errors only where the policy says, at offsets inside the input; an accepted
+/// header is exactly the naive fields, comes back byte-identical from its spans, and its
+/// accessors, diagnostics and entries agree with the naive model. Also: the input as a bare
+/// Lineage value, and as an environment variable to percent-encode.
+pub fn parse_target(data: &[u8]) {
+    let (config, header) = split(data);
+    let _ = check_parse(header, &options(config));
+    // The same bytes as a bare Lineage value: the bindings validate those without parsing.
+    check_lineage(header);
+    // And as an environment variable to percent-encode.
+    check_percent_encoding(data);
+}
+
+/// Set a field: the result is the input with only the target field's value replaced (or one
+/// field appended), it parses, and setting the same value again changes nothing. Invalid keys
+/// and values are refused at the offset of their first bad byte. Also: `format_header` from the
+/// header's parts builds exactly the naive `key=value;…`, or refuses the first bad part.
+pub fn rewrite_target(data: &[u8]) {
+    let (config, header) = split(data);
+    let options = options(config);
+    // Config byte 3 picks the key, 4 an existing field; the rest is split into a key and a value.
+    let tail = config.get(5..).unwrap_or_default();
+    let (raw_key, raw_value) = tail.split_at(tail.len() / 2);
+    let fields = naive_fields(header);
+    let existing = fields.get(usize::from(byte(config, 4)) % fields.len().max(1)).map(|f| header[f.key.clone()].to_vec());
+    let key = match byte(config, 3) % 8 {
+        0 => b"Sampled".to_vec(),
+        1 | 2 => existing.unwrap_or_else(|| b"Root".to_vec()),
+        3 => existing.map_or_else(|| b"Foo".to_vec(), |key| key.to_ascii_uppercase()),
+        4 => b"lineage".to_vec(),
+        5 => options.loop_key.to_vec(),
+        6 => raw_key.to_vec(),
+        _ => b"X-New".to_vec(),
+    };
+    let value = if raw_value.is_empty() { b"1".to_vec() } else { raw_value.to_vec() };
+    if let Some(out) = check_set_field(header, &options, &key, &value) {
+        assert_eq!(check_set_field(&out, &options, &key, &value), Some(out), "setting it again changed the header");
+    }
+    // Building a new header from this one's parts (bit 3 of config byte 3: Root, Parent and
+    // Sampled among the other fields too, which must be refused).
+    check_format_header(header, byte(config, 3) & 8 != 0);
+}
+
+/// Enter a resource: the count is the highest previous one plus one, saturated at the ceiling,
+/// so it never goes down; the loop field keeps at most `max_entries` well-formed entries, the
+/// lowest counts evicted first; every other byte of the header stays; the result parses, and
+/// entering it again goes on counting.
+pub fn enter_target(data: &[u8]) {
+    let (config, header) = split(data);
+    let options = options(config);
+    let counter = enter_options(config);
+    // Config byte 7 picks the resource: by default the first entry already in the loop field.
+    let fields = naive_fields(header);
+    let loop_value = last_with_key(header, &fields, options.loop_key).and_then(|i| fields[i].value.clone());
+    let (entries, _) = naive_entries(loop_value.map_or(&b""[..], |range| &header[range]));
+    let orders = resource_hash(b"orders");
+    let hash = match byte(config, 7) % 4 {
+        0 => entries.first().map_or(orders, |entry| entry.hash),
+        1 => orders,
+        2 => entries.last().map_or(orders, |entry| entry.hash),
+        _ => u32::from_le_bytes([byte(config, 8), byte(config, 9), byte(config, 10), byte(config, 11)]),
+    };
+    if let Some((out, count)) = check_enter(header, &options, hash, &counter) {
+        check_enter_again(&out, &options, hash, &counter, count);
+    }
 }

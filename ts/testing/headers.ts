@@ -9,7 +9,34 @@ import { hashHex, resourceHash } from '../reference.js';
 
 const hex = (length: number) => fc.string({ unit: fc.constantFrom(...'0123456789abcdef'), minLength: length, maxLength: length });
 const anyHex = (length: number) => fc.string({ unit: fc.constantFrom(...'0123456789abcdefABCDEF'), minLength: length, maxLength: length });
-const entry = fc.tuple(anyHex(8), fc.oneof(fc.integer({ min: 0, max: 40 }), fc.nat())).map(([h, n]) => `${h}:${n}`);
+const U32_MAX = 0xffffffff;
+/** Any u32 (fc.nat() stops at 2^31-1). */
+export const u32 = fc.integer({ min: 0, max: U32_MAX });
+/** `n` and its neighbours: where an off-by-one at a published bound shows. */
+const around = (n: number, spread = 2) => fc.integer({ min: Math.max(0, n - spread), max: n + spread });
+/**
+ * A loop entry's count as written: small (the threshold is 16), any u32, next to 2^32-1 (a counter
+ * that wraps instead of saturating shows there), beyond it (saturates when read), and with
+ * leading zeros.
+ */
+export const countText = fc.oneof(
+  { weight: 3, arbitrary: fc.integer({ min: 0, max: 40 }).map(String) },
+  { weight: 2, arbitrary: u32.map(String) },
+  { weight: 2, arbitrary: around(U32_MAX, 3).map(String) },
+  { weight: 1, arbitrary: fc.constantFrom('4294967296', '99999999999', '18446744073709551616') },
+  { weight: 1, arbitrary: fc.tuple(fc.constantFrom('0', '00'), fc.integer({ min: 0, max: 20 })).map(([zeros, n]) => zeros + n) },
+);
+const entry = fc.tuple(anyHex(8), countText).map(([h, n]) => `${h}:${n}`);
+/** A V2 number: in range, at the published bound and either side of it, any u32, padded with zeros. */
+const v2Number = (bound: number) =>
+  fc
+    .tuple(fc.oneof(fc.nat(bound + 10), around(bound, 2), u32), fc.constantFrom('', '', '', '0', '000'))
+    .map(([n, zeros]) => zeros + n);
+/**
+ * V2-shaped Lineage values at and across every published bound (valid or not): the first number
+ * around 32767, the last around 255, totals of 12..18 and just outside.
+ */
+export const lineageV2AtBounds = fc.tuple(v2Number(32767), hex(8), v2Number(255)).map(([first, h, last]) => `${first}:${h}:${last}`);
 
 /** A well-formed Root value: `1-` + 8 hex + `-` + 24 hex. */
 export const rootValue = fc.tuple(hex(8), hex(24)).map(([t, id]) => `1-${t}-${id}`);
@@ -40,7 +67,7 @@ const values = {
   Self: fc.tuple(hex(8), hex(23)).map(([t, id]) => `1-${t}-${id}`),
   Lineage: fc.oneof(
     fc.array(entry, { minLength: 1, maxLength: 16 }).map((e) => e.join('|')),
-    fc.tuple(fc.integer({ min: 0, max: 40000 }), hex(8), fc.integer({ min: 0, max: 300 })).map(([a, h, b]) => `${a}:${h}:${b}`),
+    lineageV2AtBounds,
     fc.string({ maxLength: 20 }),
   ),
   [DEFAULT_LOOP_KEY]: loopFieldValue,
@@ -203,7 +230,6 @@ export const atFieldLimit = fc
     return [damaged(fields.join(separator), hit), { maxFields }];
   });
 
-const U32_MAX = 0xffffffff;
 /** Counts at and around every ceiling, as written in a header. */
 export const writtenCount = fc.constantFrom('0', '1', '16', '17', '007', '4294967294', '4294967295', '4294967296', '9'.repeat(30), '', '-1', '1e3');
 /** Loop-entry hashes: the entry of "orders" in both cases, others, and malformed ones. */

@@ -27,17 +27,8 @@ pub enum ErrorCode {
 }
 
 /// Names of the error codes, indexed by code (0 = ok).
-pub const ERROR_NAMES: [&str; 9] = [
-    "ok",
-    "empty",
-    "too_long",
-    "invalid_byte",
-    "too_many_fields",
-    "invalid_key",
-    "invalid_value",
-    "invalid_option",
-    "buffer_too_small",
-];
+pub const ERROR_NAMES: [&str; 9] =
+    ["ok", "empty", "too_long", "invalid_byte", "too_many_fields", "invalid_key", "invalid_value", "invalid_option", "buffer_too_small"];
 
 impl ErrorCode {
     /// The stable name of this code (`"too_long"`, ...).
@@ -67,16 +58,8 @@ pub enum DiagnosticCode {
 }
 
 /// Names of the diagnostic codes, indexed by code.
-pub const DIAGNOSTIC_NAMES: [&str; 8] = [
-    "none",
-    "empty_field",
-    "trailing_semicolon",
-    "whitespace",
-    "missing_equals",
-    "empty_key",
-    "key_case",
-    "duplicate_key",
-];
+pub const DIAGNOSTIC_NAMES: [&str; 8] =
+    ["none", "empty_field", "trailing_semicolon", "whitespace", "missing_equals", "empty_key", "key_case", "duplicate_key"];
 
 impl DiagnosticCode {
     /// The stable name of this code.

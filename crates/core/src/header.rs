@@ -354,13 +354,7 @@ impl<'a> TraceHeader<'a> {
 
     pub(crate) fn parse_into(input: &'a [u8], options: &Options<'_>, sink: &mut impl Sink) -> Result<Self, Error> {
         check_bytes(input, options.max_length)?;
-        let mut header = TraceHeader {
-            input,
-            field_count: 0,
-            diagnostic_count: 0,
-            accessors: [[u32::MAX; 3]; 6],
-            last_field_end: 0,
-        };
+        let mut header = TraceHeader { input, field_count: 0, diagnostic_count: 0, accessors: [[u32::MAX; 3]; 6], last_field_end: 0 };
         let mut seen = [false; 6];
         for segment in Segments::new(input) {
             if let Segment::Field(field, _) = segment {
@@ -547,4 +541,3 @@ pub struct Value<'a> {
     /// `Ok` or why it is invalid.
     pub validity: Result<(), Reason>,
 }
-

@@ -224,7 +224,6 @@ pub fn lineage(value: &[u8], record: &mut [u32]) -> u32 {
     0
 }
 
-
 /// Output bytes an enter batch may need: every outgoing header is its input plus at most
 /// `;key=` and one `|<8 hex>:<count>` entry.
 pub const fn batch_output_capacity(input_length: usize, headers: usize, loop_key_length: usize) -> usize {

@@ -125,13 +125,7 @@ pub struct Entered {
 /// Errors: the header's own ([`TraceHeader::parse`]); `InvalidOption`; `TooLong` (offset
 /// `max_length`) when the result would exceed `max_length`; `TooManyFields` (offset: where the
 /// field would go) when the loop field must be added to a header that has `max_fields` fields.
-pub fn enter(
-    input: &[u8],
-    options: &Options<'_>,
-    hash: u32,
-    enter_options: &EnterOptions,
-    output: &mut [u8],
-) -> Result<Entered, Error> {
+pub fn enter(input: &[u8], options: &Options<'_>, hash: u32, enter_options: &EnterOptions, output: &mut [u8]) -> Result<Entered, Error> {
     check_enter_options(options, enter_options)?;
     let mut out = Output { buffer: output, length: 0 };
     count_entry(input, options, hash, enter_options, &mut out, false)
@@ -353,10 +347,8 @@ pub fn set_field(input: &[u8], options: &Options<'_>, key: &[u8], value: &[u8], 
     check_key_value(key, value)?;
     options.validate()?;
     let header = TraceHeader::parse(input, options)?;
-    let existing = header
-        .fields()
-        .filter(|field| field.value.is_some() && input[field.key_start..field.key_end].eq_ignore_ascii_case(key))
-        .last();
+    let existing =
+        header.fields().filter(|field| field.value.is_some() && input[field.key_start..field.key_end].eq_ignore_ascii_case(key)).last();
     let mut out = Output { buffer: output, length: 0 };
     let (start, end) = match existing.and_then(|field| field.value) {
         Some(range) => range,

@@ -152,9 +152,7 @@ fn first_non_header_byte_by_words(bytes: &[u8]) -> Option<usize> {
 #[inline]
 pub(crate) fn all_hex(bytes: &[u8]) -> bool {
     // Arithmetic, not the table, and no early exit: this form vectorises.
-    bytes
-        .iter()
-        .fold(true, |all, &b| all & (b.wrapping_sub(b'0') < 10 || (b | 0x20).wrapping_sub(b'a') < 6))
+    bytes.iter().fold(true, |all, &b| all & (b.wrapping_sub(b'0') < 10 || (b | 0x20).wrapping_sub(b'a') < 6))
 }
 
 #[cfg(test)]

@@ -32,7 +32,8 @@ fn full_header() {
 
 #[test]
 fn lenient_tokenising_and_diagnostics() {
-    let input = b" root = 1-5759e988-bd862e3fe1be46a994272793 ;;;Parent=53995c3f42cd8ad8;Flag;=x;Root=1-5759e988-bd862e3fe1be46a994272794; ";
+    let input =
+        b" root = 1-5759e988-bd862e3fe1be46a994272793 ;;;Parent=53995c3f42cd8ad8;Flag;=x;Root=1-5759e988-bd862e3fe1be46a994272794; ";
     let header = parse(input).expect("lenient");
     assert_eq!(header.field_count(), 5);
     let diagnostics: Vec<_> = header.diagnostics(b"LoopGuard").map(|d| (d.code, d.offset)).collect();
@@ -106,7 +107,8 @@ fn enter_evicts_lowest_counts_and_repairs() {
     assert_eq!(out, format!("Root={ROOT};LoopGuard=11111111:5|33333333:1|{own}:1"));
     let input = format!("Root={ROOT};LoopGuard=zz|11111111:2||{own}:2|{own}:9");
     let mut buffer = [0u8; 64];
-    let entered = enter(input.as_bytes(), &Options::default(), resource_hash(b"orders"), &EnterOptions::default(), &mut buffer).expect("enters");
+    let entered =
+        enter(input.as_bytes(), &Options::default(), resource_hash(b"orders"), &EnterOptions::default(), &mut buffer).expect("enters");
     assert_eq!((entered.count, entered.dropped), (10, 3));
     let input = format!("Root={ROOT};LoopGuard={own}:99999999999");
     assert_eq!(enter_string(input.as_bytes(), "orders", EnterOptions::default()).0, u32::MAX);
@@ -176,15 +178,31 @@ fn enter_batch_equals_entering_each_header() {
         }
         start = end;
     }
-    assert_eq!(&output[..slots[record::B_OUTPUT_END] as usize], format!("{};LoopGuard={own}:1", core::str::from_utf8(FULL).unwrap_or_default()).as_bytes());
+    assert_eq!(
+        &output[..slots[record::B_OUTPUT_END] as usize],
+        format!("{};LoopGuard={own}:1", core::str::from_utf8(FULL).unwrap_or_default()).as_bytes()
+    );
     assert_eq!(slots[record::BATCH_SLOTS + record::B_STATUS], ErrorCode::InvalidByte as u32);
     assert_eq!(slots[2 * record::BATCH_SLOTS + record::B_STATUS], ErrorCode::Empty as u32);
-    assert_eq!(&output[slots[2 * record::BATCH_SLOTS + record::B_OUTPUT_END] as usize..slots[3 * record::BATCH_SLOTS + record::B_OUTPUT_END] as usize], format!("Root=1;LoopGuard=22222222:5|{own}:1").as_bytes());
+    assert_eq!(
+        &output[slots[2 * record::BATCH_SLOTS + record::B_OUTPUT_END] as usize
+            ..slots[3 * record::BATCH_SLOTS + record::B_OUTPUT_END] as usize],
+        format!("Root=1;LoopGuard=22222222:5|{own}:1").as_bytes()
+    );
 
     // Whole-batch errors: buffers too small (a binding bug).
-    assert_eq!(record::enter_batch(&input, &lengths, &options, hash, &counter, &mut slots[..4], &mut output), ErrorCode::BufferTooSmall as u32);
-    assert_eq!(record::enter_batch(&input, &lengths, &options, hash, &counter, &mut slots, &mut output[..10]), ErrorCode::BufferTooSmall as u32);
-    assert_eq!(record::enter_batch(&input[..10], &lengths, &options, hash, &counter, &mut slots, &mut output), ErrorCode::BufferTooSmall as u32);
+    assert_eq!(
+        record::enter_batch(&input, &lengths, &options, hash, &counter, &mut slots[..4], &mut output),
+        ErrorCode::BufferTooSmall as u32
+    );
+    assert_eq!(
+        record::enter_batch(&input, &lengths, &options, hash, &counter, &mut slots, &mut output[..10]),
+        ErrorCode::BufferTooSmall as u32
+    );
+    assert_eq!(
+        record::enter_batch(&input[..10], &lengths, &options, hash, &counter, &mut slots, &mut output),
+        ErrorCode::BufferTooSmall as u32
+    );
     // Unusable options are each header's error, as when entering it alone.
     let unusable = EnterOptions { max_count: 1, ..counter };
     assert_eq!(record::enter_batch(&input, &lengths, &options, hash, &unusable, &mut slots, &mut output), 0);

@@ -3,9 +3,7 @@
 
 use trace_lineage_core::codes::ErrorCode;
 use trace_lineage_core::rewrite::MAX_MAX_ENTRIES;
-use trace_lineage_core::{
-    apply, enter, resource_hash, set_field, EnterOptions, Options, TraceHeader, MAX_MAX_FIELDS, MAX_MAX_LENGTH,
-};
+use trace_lineage_core::{apply, enter, resource_hash, set_field, EnterOptions, Options, TraceHeader, MAX_MAX_FIELDS, MAX_MAX_LENGTH};
 
 const ROOT: &str = "Root=1-5759e988-bd862e3fe1be46a994272793";
 
@@ -141,7 +139,9 @@ fn max_entries_option() {
 fn counts_saturate_at_the_default_ceiling() {
     let counter = EnterOptions::default();
     let own = own();
-    for (written, expected) in [("4294967294", u32::MAX), ("4294967295", u32::MAX), ("4294967296", u32::MAX), (&"9".repeat(40)[..], u32::MAX)] {
+    for (written, expected) in
+        [("4294967294", u32::MAX), ("4294967295", u32::MAX), ("4294967296", u32::MAX), (&"9".repeat(40)[..], u32::MAX)]
+    {
         let input = format!("{ROOT};LoopGuard={own:08x}:{written}");
         assert_eq!(enter_orders(&input, &defaults(), counter).map(|r| r.0), Ok(expected), "{written}");
     }

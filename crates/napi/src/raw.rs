@@ -122,9 +122,7 @@ unsafe fn u32_slots<'call>(env: sys::napi_env, value: sys::napi_value) -> Result
     let mut length = 0;
     let mut data = ptr::null_mut();
     // SAFETY: every out-pointer is valid; N-API checks that `value` is a typed array.
-    let status = unsafe {
-        sys::napi_get_typedarray_info(env, value, &mut kind, &mut length, &mut data, ptr::null_mut(), ptr::null_mut())
-    };
+    let status = unsafe { sys::napi_get_typedarray_info(env, value, &mut kind, &mut length, &mut data, ptr::null_mut(), ptr::null_mut()) };
     check(status, c"trace-lineage: the record must be a Uint32Array")?;
     if kind != sys::TypedarrayType::uint32_array {
         return Err(Thrown(c"trace-lineage: the record must be a Uint32Array"));
@@ -207,7 +205,13 @@ const FIRST_UNITS: usize = 1024;
 /// buffer (kept for the calls that follow) and a second copy.
 ///
 /// SAFETY: `env` must be the running callback's and `value` one of its arguments.
-unsafe fn read_units(env: sys::napi_env, value: sys::napi_value, limit: usize, units: &mut Vec<u16>, input: &mut Vec<u8>) -> Result<usize, Thrown> {
+unsafe fn read_units(
+    env: sys::napi_env,
+    value: sys::napi_value,
+    limit: usize,
+    units: &mut Vec<u16>,
+    input: &mut Vec<u8>,
+) -> Result<usize, Thrown> {
     let buffer = grown(units, FIRST_UNITS);
     let bufsize = buffer.len().min(limit.saturating_add(1)); // room for the NUL N-API writes
     let mut copied = 0;
@@ -617,7 +621,10 @@ unsafe extern "C" fn code_tables(env: sys::napi_env, _info: sys::napi_callback_i
                 check(sys::napi_create_array_with_length(env, names.len(), &mut array), c"trace-lineage: N-API failed")?;
                 for (index, name) in names.iter().enumerate() {
                     let mut string = ptr::null_mut();
-                    check(sys::napi_create_string_utf8(env, name.as_ptr().cast(), name.len() as isize, &mut string), c"trace-lineage: N-API failed")?;
+                    check(
+                        sys::napi_create_string_utf8(env, name.as_ptr().cast(), name.len() as isize, &mut string),
+                        c"trace-lineage: N-API failed",
+                    )?;
                     check(sys::napi_set_element(env, array, index as u32, string), c"trace-lineage: N-API failed")?;
                 }
                 check(sys::napi_set_named_property(env, object, key.as_ptr(), array), c"trace-lineage: N-API failed")?;
@@ -656,7 +663,9 @@ pub unsafe extern "C" fn napi_register_module_v1(env: sys::napi_env, exports: sy
         // SAFETY: `name` is NUL-terminated (length -1: up to the NUL); the out-pointer is valid.
         let created = unsafe { sys::napi_create_function(env, name.as_ptr(), -1, Some(callback), ptr::null_mut(), &mut function) };
         // SAFETY: `exports` is the object Node passed; `function` was just created.
-        if created != sys::Status::napi_ok || unsafe { sys::napi_set_named_property(env, exports, name.as_ptr(), function) } != sys::Status::napi_ok {
+        if created != sys::Status::napi_ok
+            || unsafe { sys::napi_set_named_property(env, exports, name.as_ptr(), function) } != sys::Status::napi_ok
+        {
             // SAFETY: the message is NUL-terminated; Node reports the pending exception.
             unsafe { sys::napi_throw_error(env, ptr::null(), c"trace-lineage: could not register the native functions".as_ptr()) };
             return ptr::null_mut();

@@ -55,10 +55,7 @@ thread_local! {
 
 /// Run `f` on the scratch buffers (a re-entrant call, impossible here, would get `UNUSABLE`).
 fn with_scratch(f: impl FnOnce(&mut Scratch) -> u32) -> u32 {
-    SCRATCH.with(|cell| {
-        cell.try_borrow_mut()
-            .map_or(UNUSABLE, |mut scratch| f(&mut scratch))
-    })
+    SCRATCH.with(|cell| cell.try_borrow_mut().map_or(UNUSABLE, |mut scratch| f(&mut scratch)))
 }
 
 /// Grow `buffer` to at least `length` elements; false when memory is exhausted.
@@ -124,9 +121,7 @@ pub fn output_pointer() -> u32 {
 #[wasm_bindgen(js_name = setLoopKey)]
 pub fn set_loop_key(length: u32) -> u32 {
     with_scratch(|scratch| {
-        let Scratch {
-            input, loop_key, ..
-        } = scratch;
+        let Scratch { input, loop_key, .. } = scratch;
         let key = span(input, 0, length);
         loop_key.clear();
         if loop_key.try_reserve_exact(key.len()).is_err() {
@@ -141,17 +136,8 @@ pub fn set_loop_key(length: u32) -> u32 {
 #[wasm_bindgen]
 pub fn parse(input_length: u32, max_length: u32, max_fields: u32) -> u32 {
     with_scratch(|scratch| {
-        let Scratch {
-            input,
-            record,
-            loop_key,
-            ..
-        } = scratch;
-        let options = Options {
-            max_length,
-            max_fields,
-            loop_key,
-        };
+        let Scratch { input, record, loop_key, .. } = scratch;
+        let options = Options { max_length, max_fields, loop_key };
         record::parse(span(input, 0, input_length), &options, record)
     })
 }
@@ -159,23 +145,13 @@ pub fn parse(input_length: u32, max_length: u32, max_fields: u32) -> u32 {
 /// Validate the first `input_length` input bytes as a bare Lineage value. Returns the status.
 #[wasm_bindgen(js_name = validateLineage)]
 pub fn validate_lineage(input_length: u32) -> u32 {
-    with_scratch(|scratch| {
-        record::lineage(span(&scratch.input, 0, input_length), &mut scratch.record)
-    })
+    with_scratch(|scratch| record::lineage(span(&scratch.input, 0, input_length), &mut scratch.record))
 }
 
 /// Count an entry of `hash` in the loop field of the header in the input: a batch of one (see
 /// [`enter_batch`]). Returns the status of the batch.
 #[wasm_bindgen]
-pub fn enter(
-    input_length: u32,
-    max_length: u32,
-    max_fields: u32,
-    hash: u32,
-    threshold: u32,
-    max_entries: u32,
-    max_count: u32,
-) -> u32 {
+pub fn enter(input_length: u32, max_length: u32, max_fields: u32, hash: u32, threshold: u32, max_entries: u32, max_count: u32) -> u32 {
     let counter = EnterOptions { threshold, max_entries, max_count };
     with_scratch(|scratch| {
         let Scratch { input, record, output, loop_key, .. } = scratch;
@@ -190,15 +166,7 @@ pub fn enter(
 /// batch (a header's error is in its slots).
 #[wasm_bindgen(js_name = enterBatch)]
 #[allow(clippy::too_many_arguments)] // flat numbers: no object built per call
-pub fn enter_batch(
-    count: u32,
-    max_length: u32,
-    max_fields: u32,
-    hash: u32,
-    threshold: u32,
-    max_entries: u32,
-    max_count: u32,
-) -> u32 {
+pub fn enter_batch(count: u32, max_length: u32, max_fields: u32, hash: u32, threshold: u32, max_entries: u32, max_count: u32) -> u32 {
     let counter = EnterOptions { threshold, max_entries, max_count };
     with_scratch(|scratch| {
         let Scratch { input, lengths, record, output, loop_key } = scratch;
@@ -211,23 +179,13 @@ pub fn enter_batch(
 /// Set a field: the input holds the header, then the key, then the value. Splice in the record,
 /// bytes to insert in the output buffer. Returns the status.
 #[wasm_bindgen(js_name = setField)]
-pub fn set_field(
-    header_length: u32,
-    key_length: u32,
-    value_length: u32,
-    max_length: u32,
-    max_fields: u32,
-) -> u32 {
+pub fn set_field(header_length: u32, key_length: u32, value_length: u32, max_length: u32, max_fields: u32) -> u32 {
     with_scratch(|scratch| {
         let Scratch { input, record, output, loop_key, .. } = scratch;
         let options = Options { max_length, max_fields, loop_key };
         let header = span(input, 0, header_length);
         let key = span(input, header_length, key_length);
-        let value = span(
-            input,
-            header_length.saturating_add(key_length),
-            value_length,
-        );
+        let value = span(input, header_length.saturating_add(key_length), value_length);
         record::set_field(header, &options, key, value, record, output)
     })
 }
