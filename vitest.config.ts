@@ -1,3 +1,4 @@
+import { defaultServerConditions } from 'vite';
 import { defineConfig } from 'vitest/config';
 
 // `npm test` runs this suite once per backend (TRACE_LINEAGE_BACKEND=native|wasm|js). The
@@ -6,6 +7,8 @@ import { defineConfig } from 'vitest/config';
 const backend = process.env.TRACE_LINEAGE_BACKEND ?? 'auto';
 
 export default defineConfig({
+  // Resolve package.json `imports` as Node does: `#native-addon` is the addon under `node-addons`.
+  ssr: { resolve: { conditions: ['node-addons', ...defaultServerConditions] } },
   test: {
     include: ['test/**/*.test.ts'],
     // moto's server on loopback for test/integration/ (started and stopped by the run itself).
