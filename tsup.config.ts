@@ -1,4 +1,4 @@
-import { copyFileSync, mkdirSync } from 'node:fs';
+import { copyFileSync, mkdirSync, rmSync } from 'node:fs';
 import { defineConfig } from 'tsup';
 
 const integrations = {
@@ -29,6 +29,10 @@ const noSourcesContent = (options: { sourcesContent?: boolean }): void => {
   options.sourcesContent = false;
 };
 
+// Cleaned once, here: with `clean` set, a config's declaration step deletes every .d.ts in dist/,
+// the other configs' too (they build in parallel), which is how dist/browser.d.ts went missing.
+rmSync('dist', { recursive: true, force: true });
+
 export default defineConfig([
   {
     // Node: ESM + CJS, native → wasm → js; the integrations as subpaths (`trace-lineage/aws`, ...).
@@ -37,7 +41,6 @@ export default defineConfig([
     dts: { entry: { index: 'ts/index.ts', ...integrations } },
     target: 'node20',
     platform: 'node',
-    clean: true,
     sourcemap: true,
     esbuildOptions: noSourcesContent,
     // Resolved by Node at run time (package.json `imports`), and by a user's bundler.
@@ -48,13 +51,24 @@ export default defineConfig([
     onSuccess: copyUnbundled,
   },
   {
-    // Browsers and workers: ESM, wasm (inlined) → js, no Node built-ins. workerd: the shipped
-    // .wasm file imported as a module (kept as an import for the runtime or its bundler).
-    entry: { browser: 'ts/browser.ts', workerd: 'ts/workerd.ts' },
-    format: ['esm'],
-    dts: { entry: { browser: 'ts/browser.ts', workerd: 'ts/workerd.ts' } },
+    // Browsers and workers: ESM and CJS (for bundlers), wasm (inlined) → js, no Node built-ins.
+    entry: { browser: 'ts/browser.ts' },
+    format: ['esm', 'cjs'],
+    dts: { entry: { browser: 'ts/browser.ts' } },
     target: 'es2022',
     platform: 'browser',
+    sourcemap: true,
+    esbuildOptions: noSourcesContent,
+    splitting: false,
+  },
+  {
+    // workerd: an ES module worker; the shipped .wasm file imported as a module (the import is
+    // kept for the runtime or its bundler, wrangler, to resolve).
+    entry: { workerd: 'ts/workerd.ts' },
+    format: ['esm'],
+    dts: { entry: { workerd: 'ts/workerd.ts' } },
+    target: 'es2022',
+    platform: 'neutral',
     sourcemap: true,
     esbuildOptions: noSourcesContent,
     external: [/\.wasm$/],
