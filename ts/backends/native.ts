@@ -84,11 +84,9 @@ function loadOverride(path: string): { addon: NativeAddon; from: string } {
   }
 }
 
-let noticeShown = false;
-/** Once per process, one line on stderr: a bundle without the addon runs on WebAssembly. */
+/** One line on stderr (once: backend.ts loads each backend once): a bundle runs on WebAssembly. */
 function noticeBundledWithoutAddon(): void {
-  if (noticeShown || process.env[QUIET] === '1') return;
-  noticeShown = true;
+  if (process.env[QUIET] === '1') return;
   process.stderr.write(
     'trace-lineage: this bundle has no native addon, running on WebAssembly (bundle with --conditions=node-addons --loader:.node=copy, or keep trace-lineage external; TRACE_LINEAGE_QUIET=1 hides this)\n',
   );
