@@ -1,4 +1,5 @@
 import { copyFileSync, mkdirSync, rmSync } from 'node:fs';
+import { buildSync } from 'esbuild';
 import { defineConfig } from 'tsup';
 
 const integrations = {
@@ -8,20 +9,20 @@ const integrations = {
 };
 
 /**
- * Copied into dist/ as they are: the CommonJS files behind package.json's `imports` (each a
- * literal `require` a bundler can follow), the WebAssembly module (workerd imports it) and its
- * base64 for Node (required only when the WebAssembly backend loads).
+ * Into dist/ as they are: the files behind package.json's `imports` (each candidate a literal
+ * `require` a bundler can follow), as ES modules and, converted here, as CommonJS; the
+ * WebAssembly module (workerd imports it, Node reads it) and its base64 (bundles carry it).
  */
-const copied = [
-  'ts/node/native-addon.cjs',
-  'ts/node/native-addon-absent.cjs',
-  'ts/node/wasm-bytes.cjs',
-  'ts/generated/wasm-base64.cjs',
-  'ts/generated/trace_lineage_wasm.wasm',
-];
+const copied = ['ts/node/native-addon-absent.cjs', 'ts/generated/wasm-base64.cjs', 'ts/generated/trace_lineage_wasm.wasm'];
+const dual = ['ts/node/native-addon.js', 'ts/node/wasm-bytes.js'];
+const fileName = (path: string): string => path.slice(path.lastIndexOf('/') + 1);
 async function copyUnbundled(): Promise<void> {
   mkdirSync('dist', { recursive: true });
-  for (const file of copied) copyFileSync(file, `dist/${file.slice(file.lastIndexOf('/') + 1)}`);
+  for (const file of [...copied, ...dual]) copyFileSync(file, `dist/${fileName(file)}`);
+  for (const file of dual) {
+    // CommonJS has a `require` of its own: the `import.meta` branches never run there.
+    buildSync({ entryPoints: [file], outfile: `dist/${fileName(file).replace(/\.js$/, '.cjs')}`, format: 'cjs', platform: 'node', target: 'node20', logOverride: { 'empty-import-meta': 'silent' } });
+  }
 }
 
 // Shipped maps carry positions, not sources (the sources would be 44% of the tarball).

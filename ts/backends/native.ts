@@ -16,7 +16,7 @@
  * same answer as the whole, so a 1 MB header costs no more than one at the limit.
  */
 import { realpathSync } from 'node:fs';
-import nativeAddon from '#native-addon';
+import * as nativeAddon from '#native-addon';
 import { B_OUTPUT_END, BATCH_SLOTS, recordCapacity, SPLICE_RECORD_LENGTH, type ResolvedOptions } from '../record.js';
 import type { Backend, CounterOptions } from './types.js';
 

@@ -1,4 +1,4 @@
-/** `#native-addon`: the addon's candidates for this machine (native-addon.cjs), or none (native-addon-absent.cjs). */
+/** `#native-addon`: the addon's candidates for this machine (native-addon.js), or none (native-addon-absent.cjs). */
 export interface NativeAddonFound<Addon> {
   addon: Addon;
   /** The package or file it came from (`trace-lineage-linux-x64-gnu`, `native/trace-lineage.linux-x64-gnu.node`). */
