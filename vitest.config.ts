@@ -8,7 +8,8 @@ const backend = process.env.TRACE_LINEAGE_BACKEND ?? 'auto';
 
 export default defineConfig({
   // Resolve package.json `imports` as Node does: `#native-addon` is the addon under `node-addons`.
-  ssr: { resolve: { conditions: ['node-addons', ...defaultServerConditions] } },
+  // (vitest's own default is Vite's server conditions without `module`.)
+  ssr: { resolve: { conditions: ['node-addons', ...defaultServerConditions.filter((condition) => condition !== 'module')] } },
   test: {
     include: ['test/**/*.test.ts'],
     // moto's server on loopback for test/integration/ (started and stopped by the run itself).
