@@ -9,10 +9,14 @@ import { AWSXRayPropagator } from '@opentelemetry/propagator-aws-xray';
 import { defaultTextMapGetter, defaultTextMapSetter, ROOT_CONTEXT, trace } from '@opentelemetry/api';
 import { LoopGuard, parse, TraceHeaderError, type BackendChoice } from 'trace-lineage';
 import { loadNativeAddon } from '../ts/backends/native.js';
-import { loadWasmBackend } from '../ts/backends/wasm.js';
+import { loadWasmBackend, setWasmSource } from '../ts/backends/wasm.js';
+import { wasmBytes } from '#wasm-bytes';
 import { LOOP_KEY, MAX_ENTRIES, RESOURCE, RESOURCE_HASH, THRESHOLD, type Variant } from './corpus.js';
 import { naiveEnter, naiveParse, type PeerEntered, type PeerParsed } from './peers/naive.js';
 import { scanEnter, scanParse } from './peers/scan.js';
+
+// The floors' WebAssembly instance reads the module as the Node entry point does (ts/index.ts).
+setWasmSource(wasmBytes);
 
 /** What an operation returns to the harness: strings and numbers only. */
 export type View = ReadonlyArray<string | number | null | undefined>;
