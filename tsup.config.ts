@@ -8,6 +8,11 @@ const integrations = {
   lambda: 'ts/integrations/lambda.ts',
   otel: 'ts/integrations/otel.ts',
 };
+// What users measure and fuzz with: `trace-lineage/bench` (runBench) and `trace-lineage/testing` (fast-check arbitraries, fuzz).
+const tools = {
+  bench: 'ts/bench/index.ts',
+  testing: 'ts/testing/index.ts',
+};
 
 /**
  * Into dist/ as they are: the files behind package.json's `imports` (each candidate a literal
@@ -47,11 +52,13 @@ const wasmBytesBeside: Plugin = {
 export default defineConfig([
   {
     // Node: ESM + CJS, native → wasm → js; the integrations as subpaths (`trace-lineage/aws`, ...).
-    entry: { index: 'ts/index.ts', cli: 'ts/cli.ts', ...integrations },
+    entry: { index: 'ts/index.ts', cli: 'ts/cli.ts', ...integrations, ...tools },
     format: ['esm', 'cjs'],
-    dts: { entry: { index: 'ts/index.ts', ...integrations } },
+    dts: { entry: { index: 'ts/index.ts', ...integrations, ...tools } },
     target: 'node20',
     platform: 'node',
+    // `import.meta.url` in CommonJS (ts/bench reads the package's own package.json with it).
+    shims: true,
     // No source maps ship: with their sources they were 44% of the tarball, without them 17%.
     sourcemap: false,
     // Resolved by Node at run time (package.json `imports`), and by a user's bundler.

@@ -3,7 +3,9 @@ import { defineConfig } from 'vitest/config';
 
 // `npm test` runs this suite once per backend (TRACE_LINEAGE_BACKEND=native|wasm|js). The
 // differential properties hold a compiled backend against the reference, so the reference's
-// own run leaves them out.
+// own run leaves them out. Two projects: the unit tests need nothing but Node; only
+// test/integration/ needs moto's server, started by that project's globalSetup (so a newcomer
+// running one unit file needs no Python).
 const backend = process.env.TRACE_LINEAGE_BACKEND ?? 'auto';
 
 export default defineConfig({
@@ -11,12 +13,27 @@ export default defineConfig({
   // (vitest's own default is Vite's server conditions without `module`.)
   ssr: { resolve: { conditions: ['node-addons', ...defaultServerConditions.filter((condition) => condition !== 'module')] } },
   test: {
-    include: ['test/**/*.test.ts'],
-    // moto's server on loopback for test/integration/ (started and stopped by the run itself).
-    globalSetup: ['test/integration/moto-server.ts'],
-    exclude: backend === 'js' ? ['test/differential.test.ts'] : [],
     testTimeout: 300_000,
     hookTimeout: 120_000,
     reporters: ['default'],
+    projects: [
+      {
+        extends: true,
+        test: {
+          name: 'unit',
+          include: ['test/**/*.test.ts'],
+          exclude: ['test/integration/**', ...(backend === 'js' ? ['test/differential.test.ts'] : [])],
+        },
+      },
+      {
+        extends: true,
+        test: {
+          name: 'integration',
+          include: ['test/integration/**/*.test.ts'],
+          // moto's server on loopback (started and stopped by the run itself).
+          globalSetup: ['test/integration/moto-server.ts'],
+        },
+      },
+    ],
   },
 });

@@ -135,7 +135,7 @@ export function report(results: Results): { console: string; markdown: string } 
   let out = '';
   out += `## Machine\n\n`;
   out += table(['', ''], Object.entries(results.machine).map(([key, value]) => [key, String(value)]));
-  out += `${results.quick ? '**Quick run (CI smoke): timings are indicative only.** ' : ''}tinybench: ${results.settings.rounds} round(s) × ${results.settings.time} ms per case, in a rotated order each round; p50: the lowest of the rounds, p99: their median; ${results.settings.variants} variants of each header; every answer checked first.\n\n`;
+  out += `${results.quick ? '**Quick run (CI smoke): timings are indicative only.** ' : ''}the shared harness (ts/bench/harness.ts): ${results.settings.rounds} round(s) × ${results.settings.time} ms per case, in a rotated order each round; p50: the lowest of the rounds, p99: their median; ${results.settings.variants} variants of each header; every answer checked first.\n\n`;
 
   const matrix = (op: string, title: string): void => {
     out += `## ${title}\n\nns per call, p50 (p99).\n\n`;
@@ -168,7 +168,7 @@ export function report(results: Results): { console: string; markdown: string } 
 
   out += '## Cross-check: benchmark.js (hot path, short header)\n\n';
   out += table(
-    ['', 'tinybench p50', 'benchmark.js mean'],
+    ['', 'harness p50', 'benchmark.js mean'],
     results.crossChecks.map((check) => [check.contender, ns(at(check.op, 'short', check.contender).p50), ns(check.meanNs)]),
   );
 

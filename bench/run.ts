@@ -3,7 +3,7 @@
  *
  * 1. Verify: every contender's answer on every variant of every corpus header (parse, hot path,
  *    batches) and every floor's, before anything is timed; a wrong answer stops the run.
- * 2. Time with tinybench (ROUNDS rounds in rotated orders; each case's lowest p50 and median p99), and the
+ * 2. Time with the shared harness (ts/bench/harness.ts; ROUNDS rounds in rotated orders; each case's lowest p50 and median p99), and the
  *    hot path on the short header again with benchmark.js.
  * 3. The Rust core alone (`cargo bench`, criterion), cold start per backend in fresh processes,
  *    the .wasm size; the machine.
@@ -17,8 +17,9 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { cpus, platform, arch, totalmem } from 'node:os';
 import { isDeepStrictEqual } from 'node:util';
+import { checkAnswers } from 'trace-lineage/bench';
 import { coldStarts } from './cold-start.js';
-import { contenders, floors, type Contender, type View } from './contenders.js';
+import { contenders, floors, type View } from './contenders.js';
 import { CORPUS, fresh, type Variant } from './corpus.js';
 import { blackhole, crossCheck, measure, type Operation, type Settings, type Timing } from './harness.js';
 import { chart, report, type Results } from './report.js';
@@ -62,31 +63,10 @@ const boundary = floors();
 const shortVariants = CORPUS[0].variants;
 const batches = BATCH_SIZES.map((size) => Array.from({ length: size }, (_, i) => shortVariants[i % shortVariants.length]));
 
-function verify(what: string, actual: View, expected: View, matches: (actual: View, expected: View) => boolean = isDeepStrictEqual): void {
-  if (!matches(actual, expected)) {
-    throw new Error(`${what}: wrong answer\n  got      ${JSON.stringify(actual).slice(0, 400)}\n  expected ${JSON.stringify(expected).slice(0, 400)}`);
-  }
-}
-/** X-Ray re-emits the trace context first, then what its 256-byte budget kept of the rest. */
-const prefixOf = (actual: View, expected: View): boolean =>
-  typeof actual[0] === 'string' && typeof expected[0] === 'string' && actual.length === 1 && actual[0].startsWith(expected[0]);
-const hotMatcher = (contender: Contender): ((actual: View, expected: View) => boolean) =>
-  contender.name === 'aws-xray-sdk-core' ? prefixOf : isDeepStrictEqual;
-
-for (const contender of racers) {
-  for (const shape of CORPUS) {
-    for (const variant of shape.variants) {
-      verify(`${contender.name} parse ${shape.name}`, contender.parse(variant.header), contender.expectParse(variant));
-      verify(`${contender.name} hot ${shape.name}`, contender.hot(variant.header), contender.expectHot(variant), hotMatcher(contender));
-    }
-  }
-  for (const batch of batches) {
-    const expected = batch.flatMap((variant) => contender.expectHot(variant));
-    const actual = contender.batch(batch.map((variant) => variant.header));
-    if (contender.name === 'aws-xray-sdk-core') actual.forEach((value, i) => verify(`${contender.name} batch`, [value], [expected[i]], prefixOf));
-    else verify(`${contender.name} batch of ${batch.length}`, actual, expected);
-  }
-}
+for (const contender of racers) checkAnswers(contender, CORPUS, BATCH_SIZES);
+const verify = (what: string, actual: View, expected: View): void => {
+  if (!isDeepStrictEqual(actual, expected)) throw new Error(`${what}: wrong answer\n  got      ${JSON.stringify(actual).slice(0, 400)}\n  expected ${JSON.stringify(expected).slice(0, 400)}`);
+};
 for (const floor of boundary) {
   for (const shape of CORPUS) for (const variant of shape.variants) verify(`${floor.name} ${shape.name}`, floor.run(variant.header), floor.expect(variant));
 }
@@ -127,10 +107,10 @@ for (const batch of batches) {
 // rounds), its p99 the median over rounds.
 const rounds: Timing[][] = [];
 for (let round = 0; round < ROUNDS; round++) {
-  say(`tinybench round ${round + 1}/${ROUNDS}: ${cases.length} cases`);
+  say(`round ${round + 1}/${ROUNDS}: ${cases.length} cases`);
   const shift = Math.floor((round * cases.length) / ROUNDS);
   const order = cases.map((_, k) => (k + shift) % cases.length);
-  const measured = await measure(order.map((i) => cases[i].run), settings);
+  const measured = measure(order.map((i) => cases[i].run), settings);
   const byCase: Timing[] = new Array<Timing>(cases.length);
   order.forEach((i, k) => (byCase[i] = measured[k]));
   rounds.push(byCase);

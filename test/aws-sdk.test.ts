@@ -1,14 +1,25 @@
 import { DynamoDBClient, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
+import { KinesisClient, PutRecordCommand, PutRecordsCommand } from '@aws-sdk/client-kinesis';
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { PublishBatchCommand, PublishCommand, SNSClient } from '@aws-sdk/client-sns';
+import { SFNClient, StartExecutionCommand, StartSyncExecutionCommand } from '@aws-sdk/client-sfn';
 import { SendMessageBatchCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import type { HttpRequest } from '@smithy/types';
+import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
 import { TraceHeaderError } from '../ts/index.js';
-import { dynamoDBAttributeCarrier, lineagePlugin } from '../ts/integrations/aws-sdk.js';
-import { withLoopGuard } from '../ts/integrations/lambda.js';
+import {
+  KINESIS_ENVELOPE_PREFIX,
+  dynamoDBAttributeCarrier,
+  eventBridgeDetailCarrier,
+  kinesisEnvelopeCarrier,
+  lineagePlugin,
+  openKinesisEnvelope,
+} from '../ts/integrations/aws-sdk.js';
+import { currentTraceHeader, withLoopGuard } from '../ts/integrations/lambda.js';
+import { eventBridgeEvent, kinesisEvent } from './lambda-events.js';
 import { capturing, formBody, jsonBody, sendCaptured, traceHeaders } from './capture.js';
 import { backendUnderTest } from './support.js';
 
@@ -172,5 +183,98 @@ describe(`aws sdk plugin (${backend.name})`, () => {
     const event = { Records: [{ eventSource: 'aws:sqs', messageId: 'm1', body: 'x', attributes: { AWSTraceHeader: CHAIN }, messageAttributes: {} }] };
     const [sent] = await handler(event, {});
     expect(sent).toMatch(/^Root=1-5759e988-bd862e3fe1be46a994272793;Parent=53995c3f42cd8ad8;Sampled=1;Lineage=1:fe460cdd:2;LoopGuard=a87bd80c:3\|[0-9a-f]{8}:1$/);
+  });
+
+  it('Step Functions StartExecution / StartSyncExecution: traceHeader, at most 256 characters, never cut', async () => {
+    const requests: HttpRequest[] = [];
+    const sfn = client(SFNClient, requests);
+    const stateMachineArn = 'arn:aws:states:us-east-1:123456789012:stateMachine:orders';
+    const started = await sendCaptured(sfn, new StartExecutionCommand({ stateMachineArn, input: '{}' }));
+    expect(jsonBody(started).traceHeader).toBe(CHAIN);
+    const own = 'Root=1-67891233-abcdef012345678912345678;Sampled=0';
+    const sync = await sendCaptured(sfn, new StartSyncExecutionCommand({ stateMachineArn, input: '{}', traceHeader: own }));
+    expect(jsonBody(sync).traceHeader).toBe(`${own};LoopGuard=a87bd80c:3`);
+
+    const sent = requests.length;
+    const long = client(SFNClient, requests, { traceHeader: `${CHAIN};Pad=${'x'.repeat(257 - CHAIN.length - 5)}` });
+    const error = await long.send(new StartExecutionCommand({ stateMachineArn })).catch((caught) => caught);
+    expect(error).toBeInstanceOf(TraceHeaderError);
+    expect([error.codeName, error.offset]).toEqual(['too_long', 256]);
+    expect(requests).toHaveLength(sent); // nothing went out
+    const fits = client(SFNClient, requests, { traceHeader: `${CHAIN};Pad=${'x'.repeat(256 - CHAIN.length - 5)}` });
+    expect(jsonBody(await sendCaptured(fits, new StartExecutionCommand({ stateMachineArn }))).traceHeader).toHaveLength(256);
+  });
+
+  it('EventBridge detail carrier: the header in each Detail JSON object too, read back from the event', async () => {
+    const requests: HttpRequest[] = [];
+    const events = client(EventBridgeClient, requests, { carriers: { 'EventBridge.PutEvents': eventBridgeDetailCarrier() } });
+    const request = await sendCaptured(
+      events,
+      new PutEventsCommand({
+        Entries: [
+          { Source: 'com.example.orders', DetailType: 'Order Placed', Detail: '{"id":1}' },
+          { Source: 'com.example.orders', DetailType: 'Order Placed', Detail: '[1,2]' },
+        ],
+      }),
+    );
+    const [object, array] = jsonBody(request).Entries;
+    expect(JSON.parse(object.Detail)).toEqual({ id: 1, 'X-Amzn-Trace-Id': CHAIN });
+    expect([object.TraceHeader, array.TraceHeader, array.Detail]).toEqual([CHAIN, CHAIN, '[1,2]']);
+
+    // The event EventBridge delivers to a Lambda target: `detail` is the entry's Detail.
+    const delivered = { ...eventBridgeEvent, detail: JSON.parse(object.Detail) };
+    expect(eventBridgeDetailCarrier().read!(delivered)).toBe(CHAIN);
+    const guarded = withLoopGuard(async () => currentTraceHeader(), { resource: 'arn:aws:lambda:us-east-1:123456789012:function:x', writeMetric: false });
+    expect(await guarded(delivered, {})).toMatch(/;LoopGuard=a87bd80c:3\|[0-9a-f]{8}:1$/);
+  });
+
+  it('Kinesis PutRecord / PutRecords through the envelope carrier: read, unwrap to the producer’s bytes, no nesting', async () => {
+    const requests: HttpRequest[] = [];
+    const carrier = kinesisEnvelopeCarrier();
+    const kinesis = client(KinesisClient, requests, { carriers: { 'Kinesis.PutRecord': carrier, 'Kinesis.PutRecords': carrier } });
+    const payload = new Uint8Array([0x7b, 0x00, 0xff, 0x0a, 0x7d]); // binary, a line feed included
+    const one = jsonBody(await sendCaptured(kinesis, new PutRecordCommand({ StreamName: 's', PartitionKey: 'p', Data: payload })));
+    const many = jsonBody(
+      await sendCaptured(kinesis, new PutRecordsCommand({ StreamName: 's', Records: [{ PartitionKey: 'a', Data: payload }, { PartitionKey: 'b', Data: new Uint8Array() }] })),
+    );
+    for (const data of [one.Data, ...many.Records.map((record: any) => record.Data)]) {
+      expect(Buffer.from(data, 'base64').toString('latin1').startsWith(`${KINESIS_ENVELOPE_PREFIX}${CHAIN}\n`)).toBe(true);
+    }
+
+    // The record Lambda delivers carries the same base64 data.
+    const record = { ...kinesisEvent(CHAIN).Records[0] };
+    record.kinesis = { ...record.kinesis, data: one.Data };
+    expect(carrier.read!(record)).toBe(CHAIN);
+    const unwrapped = carrier.unwrap!(record);
+    expect(new Uint8Array(Buffer.from(unwrapped.kinesis.data, 'base64'))).toEqual(payload);
+    expect(record.kinesis.data).toBe(one.Data); // the record itself is left alone
+    expect(Buffer.from(carrier.unwrap!({ ...record, kinesis: { ...record.kinesis, data: many.Records[1].Data } }).kinesis.data, 'base64')).toHaveLength(0);
+    const plain = kinesisEvent(CHAIN).Records[0];
+    expect([carrier.read!(plain), carrier.unwrap!(plain)]).toEqual([undefined, plain]);
+
+    // Forwarding the received bytes as they are: the envelope is re-used, not nested.
+    const forwarded = jsonBody(await sendCaptured(kinesis, new PutRecordCommand({ StreamName: 's', PartitionKey: 'p', Data: Buffer.from(one.Data, 'base64') })));
+    expect(openKinesisEnvelope(Buffer.from(forwarded.Data, 'base64'))).toEqual({ traceHeader: CHAIN, payload: Buffer.from(payload) });
+
+    // The guard counts it with the carrier configured.
+    const guarded = withLoopGuard(async () => currentTraceHeader(), { resource: 'arn:aws:lambda:us-east-1:123456789012:function:x', writeMetric: false, carriers: { 'aws:kinesis': carrier } });
+    expect(await guarded({ Records: [record] }, {})).toMatch(/;LoopGuard=a87bd80c:3\|[0-9a-f]{8}:1$/);
+  });
+
+  it('property: the Kinesis envelope gives back any header and any bytes, and re-writing never nests', () => {
+    const carrier = kinesisEnvelopeCarrier();
+    const header = fc.string({ minLength: 1, maxLength: 300, unit: fc.integer({ min: 0x20, max: 0x7e }).map((code) => String.fromCharCode(code)) });
+    fc.assert(
+      fc.property(header, header, fc.uint8Array({ maxLength: 300 }), (first, second, payload) => {
+        const asRecord = (data: Uint8Array) => ({ kinesis: { data: Buffer.from(data).toString('base64'), sequenceNumber: '1' } });
+        const once = carrier.write!({ Data: payload }, () => first).Data;
+        expect(carrier.read!(asRecord(once))).toBe(first);
+        expect(new Uint8Array(Buffer.from(carrier.unwrap!(asRecord(once)).kinesis.data, 'base64'))).toEqual(payload);
+        const seen: Array<string | undefined> = [];
+        const twice = carrier.write!({ Records: [{ Data: once }] }, (existing) => (seen.push(existing), second)).Records[0].Data;
+        expect(seen).toEqual([first]);
+        expect(openKinesisEnvelope(twice)).toEqual({ traceHeader: second, payload: Buffer.from(payload) });
+      }),
+    );
   });
 });

@@ -7,7 +7,7 @@ import { backendUnderTest } from './support.js';
 const backend = backendUnderTest();
 
 describe(`demo on the embedded broker (${backend.name})`, () => {
-  it('stops all four loops at the 17th entry, the handler never running for it', async () => {
+  it('stops all five loops at the 17th entry, the handler never running for it', async () => {
     const lines: string[] = [];
     const results = await runDemo({ print: (line) => lines.push(line) });
     expect(results.map((result) => [result.handlerRuns, result.stoppedAt, result.deadLettered, result.awsDetects, result.lineageKept])).toEqual([
@@ -15,6 +15,7 @@ describe(`demo on the embedded broker (${backend.name})`, () => {
       [32, { invocation: 33, function: 'ping-a', count: 17 }, 1, true, true],
       [16, { invocation: 17, function: 'resizer', count: 17 }, 1, true, true],
       [16, { invocation: 17, function: 'totals', count: 17 }, 1, false, true],
+      [16, { invocation: 17, function: 'auditor', count: 17 }, 1, true, true],
     ]);
     const metrics = lines.filter((line) => line.trim().startsWith('metric: ')).map((line) => JSON.parse(line.trim().slice('metric: '.length)));
     expect(metrics.map((metric) => [metric.ChainDepth, metric.Threshold, metric.EventSource])).toEqual([
@@ -22,6 +23,7 @@ describe(`demo on the embedded broker (${backend.name})`, () => {
       [17, 16, 'aws:sqs'],
       [17, 16, 'aws:sns'],
       [17, 16, 'aws:dynamodb'],
+      [17, 16, 'aws:sqs'],
     ]);
   });
 

@@ -21,13 +21,12 @@ import {
   type Options,
 } from '../ts/index.js';
 import * as wasmGlue from '../ts/generated/trace_lineage_wasm.js';
-import { anyHeader, anyString, backendUnderTest, budget, error, realisticHeader } from './support.js';
+import { atEntryLimit, atFieldLimit, atLengthLimit, hostileCharacter, hostileHeader } from '../ts/testing/index.js';
+import { anyString, backendUnderTest, budget, error } from './support.js';
 
 const backend = backendUnderTest();
 const REFERENCE = { backend: 'js' } as const;
-const U32_MAX = 0xffffffff;
 const MB = 1 << 20;
-const OWN = resourceHash('orders');
 
 /** Each property's budget: five properties, about 3 s locally and 20 s in CI. */
 const BUDGET_MS = budget(600, 4_000);
@@ -42,32 +41,6 @@ function outcome(call: () => unknown): unknown {
     throw error;
   }
 }
-
-/** Characters a hostile upstream or a broken encoder puts in a header. */
-const hostileCharacter = fc.constantFrom(
-  '\0', '\r', '\n', '\r\n', '\t', ' ', ';', '=', '|', ':', '\x7f', '\x1b',
-  '\u00e9', '\u2028', '\ud800', '\udc00', '\u{1F600}', '\uffff', '\ufeff',
-);
-
-/** Damage: a hostile character inserted at (a position modulo the length). */
-const damage = fc.option(fc.tuple(hostileCharacter, fc.nat()), { freq: 2 });
-function damaged(header: string, hit: [string, number] | null): string {
-  if (hit === null) return header;
-  const at = hit[1] % (header.length + 1);
-  return header.slice(0, at) + hit[0] + header.slice(at);
-}
-
-/** Megabyte strings: rejected at once, after maxLength, or for a byte inside the limit. */
-const HUGE = [
-  'x'.repeat(MB),
-  'a=1;'.repeat(MB / 4),
-  `Root=1-5759e988-bd862e3fe1be46a994272793;LoopGuard=${`${OWN}:1|`.repeat(MB / 11)}`,
-  `${'x'.repeat(8191)}\0${'x'.repeat(MB)}`,
-  `${'x'.repeat(8192)}\n${'x'.repeat(MB)}`,
-  '\u00e9'.repeat(MB),
-  '\ud800'.repeat(MB),
-];
-const hugeString = fc.constantFrom(...HUGE);
 
 /** Parse options at and over every limit: mostly valid, some out of range. */
 const parseOptions: fc.Arbitrary<Options> = fc.record({
@@ -87,53 +60,6 @@ const parseOptions: fc.Arbitrary<Options> = fc.record({
   ),
 });
 
-/** A realistic header cut or padded to maxLength - 1, maxLength or maxLength + 1, maybe damaged. */
-const atLengthLimit = fc
-  .tuple(realisticHeader, fc.oneof(fc.integer({ min: 1, max: 64 }), fc.constant(8192)), fc.integer({ min: -1, max: 1 }), damage)
-  .map(([header, maxLength, delta, hit]): [string, Options] => [
-    damaged(`${header};Pad=${'p'.repeat(maxLength)}`.slice(0, Math.max(0, maxLength + delta)), hit),
-    { maxLength },
-  ]);
-
-/** maxFields - 1, maxFields or maxFields + 1 fields (one of them maybe the loop field), maybe damaged. */
-const atFieldLimit = fc
-  .tuple(fc.integer({ min: 1, max: 8 }), fc.integer({ min: -1, max: 1 }), fc.constantFrom(';', ';;', ' ; ', ';\t'), fc.boolean(), damage)
-  .map(([maxFields, delta, separator, withLoop, hit]): [string, Options] => {
-    const fields = Array.from({ length: Math.max(1, maxFields + delta) }, (_, i) => `k${i}=v`);
-    if (withLoop) fields[fields.length - 1] = `LoopGuard=${OWN}:3`;
-    return [damaged(fields.join(separator), hit), { maxFields }];
-  });
-
-/** Counts at and around every ceiling, as written in a header. */
-const writtenCount = fc.constantFrom('0', '1', '16', '17', '007', '4294967294', '4294967295', '4294967296', '9'.repeat(30), '', '-1', '1e3');
-const entryHash = fc.constantFrom(OWN, OWN.toUpperCase(), '00000001', '00000002', 'deadbeef', 'zzzzzzzz', '1234567');
-
-/** A loop field of maxEntries - 1 .. maxEntries + 1 entries, and counter options at and over their limits. */
-const atEntryLimit = fc
-  .tuple(
-    fc.integer({ min: 1, max: 10 }),
-    fc.integer({ min: -1, max: 1 }),
-    fc.array(fc.tuple(entryHash, writtenCount), { minLength: 12, maxLength: 12 }),
-    fc.constantFrom(undefined, 0, 1, 16, U32_MAX - 1, U32_MAX, -1),
-    fc.constantFrom(undefined, 'above' as const, 'equal' as const, U32_MAX, U32_MAX + 1),
-    fc.constantFrom(0, 1, 1024, 1025),
-    fc.nat(9),
-  )
-  .map(([maxEntries, delta, entries, threshold, ceiling, extremeEntries, shape]): [string, LoopGuardOptions] => {
-    const list = entries.slice(0, Math.max(0, maxEntries + delta)).map(([hash, count]) => `${hash}:${count}`);
-    const maxCount = ceiling === 'above' ? (threshold ?? 16) + 1 : ceiling === 'equal' ? (threshold ?? 16) : ceiling;
-    return [
-      `Root=1-5759e988-bd862e3fe1be46a994272793;LoopGuard=${list.join('|')}`,
-      { maxEntries: shape === 0 ? extremeEntries : maxEntries, threshold, maxCount },
-    ];
-  });
-
-/** Any header: arbitrary, realistic, damaged, or huge. */
-const hostileHeader = fc.oneof(
-  { weight: 30, arbitrary: anyHeader },
-  { weight: 10, arbitrary: fc.tuple(realisticHeader, damage).map(([header, hit]) => damaged(header, hit)) },
-  { weight: 1, arbitrary: hugeString },
-);
 /** A header with the options it meets a limit under. */
 const headerAndOptions = fc.oneof(atLengthLimit, atFieldLimit, fc.tuple(hostileHeader, parseOptions));
 /** A key, a value, a resource id: well-formed, arbitrary, or huge. */

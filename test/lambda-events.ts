@@ -209,3 +209,86 @@ export function albEvent(traceHeader: string): ALBEvent {
     isBase64Encoded: false,
   };
 }
+
+export const FIFO_QUEUE_ARN = 'arn:aws:sqs:us-east-1:123456789012:orders.fifo';
+
+/** A record of a FIFO queue: its message group and sequence number in `attributes`. */
+export function fifoSqsRecord(messageId: string, group: string, traceHeader?: string, sequence = 1): SQSRecord {
+  const record = sqsRecord(messageId, traceHeader);
+  return {
+    ...record,
+    attributes: {
+      ...record.attributes,
+      MessageGroupId: group,
+      MessageDeduplicationId: `dedup-${messageId}`,
+      SequenceNumber: String(18849496460467696128n + BigInt(sequence)),
+    },
+    eventSourceARN: FIFO_QUEUE_ARN,
+  };
+}
+
+/** SNS → SQS, standard delivery: the SQS body is the SNS notification JSON. */
+export function snsToSqsRecord(messageId: string, traceHeader: string | undefined, message = 'hello'): SQSRecord {
+  const notification = {
+    Type: 'Notification',
+    MessageId: '95df01b4-ee98-5cb9-9903-4c221d41eb5e',
+    TopicArn: 'arn:aws:sns:us-east-1:123456789012:orders',
+    Message: message,
+    Timestamp: '2019-01-02T12:45:07.000Z',
+    SignatureVersion: '1',
+    Signature: 'tcc6faL2yUC6dgZdmrwh1Y4cGa/ebXEkAi6RibDsvpi+tE/1+82j...65r==',
+    SigningCertURL: 'https://sns.us-east-1.amazonaws.com/SimpleNotificationService-ac565b8b1a6c5d002d285f9598aa1d9b.pem',
+    UnsubscribeURL: 'https://sns.us-east-1.amazonaws.com/?Action=Unsubscribe&SubscriptionArn=arn:aws:sns:us-east-1:123456789012:orders:c9135db0',
+    ...(traceHeader === undefined ? {} : { MessageAttributes: { 'X-Amzn-Trace-Id': { Type: 'String', Value: traceHeader } } }),
+  };
+  return { ...sqsRecord(messageId), body: JSON.stringify(notification) };
+}
+
+/** An EventBridge event whose `detail` carries `traceHeader` (as `eventBridgeDetailCarrier` writes it). */
+export function eventBridgeEventWithDetail(traceHeader: string | undefined): EventBridgeEvent<'Order Placed', Record<string, unknown>> {
+  return { ...eventBridgeEvent, detail: { id: 1, ...(traceHeader === undefined ? {} : { 'X-Amzn-Trace-Id': traceHeader }) } };
+}
+
+/** EventBridge → SQS: the body is the event JSON. */
+export function eventBridgeToSqsRecord(messageId: string, traceHeader: string | undefined): SQSRecord {
+  return { ...sqsRecord(messageId), body: JSON.stringify(eventBridgeEventWithDetail(traceHeader)) };
+}
+
+/** S3 → SQS: the body is the S3 event notification. */
+export function s3ToSqsRecord(messageId: string, bucket: string, key: string): SQSRecord {
+  return { ...sqsRecord(messageId), body: JSON.stringify(s3Event(bucket, key)) };
+}
+
+/** S3 → SNS → SQS (standard delivery): the SNS notification's Message is the S3 event notification. */
+export function s3ViaSnsToSqsRecord(messageId: string, bucket: string, key: string): SQSRecord {
+  return snsToSqsRecord(messageId, undefined, JSON.stringify(s3Event(bucket, key)));
+}
+
+/** A Kafka record as Lambda delivers it: base64 key/value, headers as `[{ key: [byte, ...] }]`. */
+export function kafkaRecord(topic: string, partition: number, offset: number, headers: Array<Record<string, number[]>> = []) {
+  return {
+    topic,
+    partition,
+    offset,
+    timestamp: 1545084650987,
+    timestampType: 'CREATE_TIME',
+    key: Buffer.from(`key-${offset}`).toString('base64'),
+    value: Buffer.from(`{"order":${offset}}`).toString('base64'),
+    headers,
+  };
+}
+
+/** A header value as Lambda's Kafka events spell it: the bytes, one number each. */
+export const kafkaHeaderBytes = (text: string): number[] => [...Buffer.from(text, 'utf8')];
+
+/** An MSK (`aws:kafka`) or self-managed Kafka event: records grouped by `<topic>-<partition>`. */
+export function kafkaEvent(eventSource: 'aws:kafka' | 'SelfManagedKafka', records: Array<ReturnType<typeof kafkaRecord>>) {
+  const grouped: Record<string, Array<ReturnType<typeof kafkaRecord>>> = {};
+  for (const record of records) (grouped[`${record.topic}-${record.partition}`] ??= []).push(record);
+  return {
+    eventSource,
+    ...(eventSource === 'aws:kafka' ? { eventSourceArn: 'arn:aws:kafka:us-east-1:123456789012:cluster/vpc-2priv-2pub/751d2973-a626-431c-9d4e-d7975eb44dd7-2' } : {}),
+    bootstrapServers: 'b-2.demo-cluster-1.a1bcde.c1.kafka.us-east-1.amazonaws.com:9092,b-1.demo-cluster-1.a1bcde.c1.kafka.us-east-1.amazonaws.com:9092',
+    records: grouped,
+  };
+}

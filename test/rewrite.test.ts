@@ -49,6 +49,7 @@ describe(`LoopGuard.enter (${backend.name})`, () => {
       evicted: 0,
       dropped: 0,
       header: `${FULL};LoopGuard=${own}:1`,
+      trust: 'absent',
     });
     expect(guard.backend).toBe(backend.name);
   });

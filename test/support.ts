@@ -1,5 +1,4 @@
 /** Shared by the test files: the backend under test, and arbitraries of realistic headers. */
-import fc from 'fast-check';
 import { expect } from 'vitest';
 import { TraceHeaderError, backendName, type BackendName } from '../ts/index.js';
 import { selectBackend, type Backend } from '../ts/backend.js';
@@ -74,58 +73,15 @@ export function meaningfulLineage(record: Uint32Array): number[] {
   return out;
 }
 
-const hex = (length: number) => fc.string({ unit: fc.constantFrom(...'0123456789abcdef'), minLength: length, maxLength: length });
-const anyHex = (length: number) => fc.string({ unit: fc.constantFrom(...'0123456789abcdefABCDEF'), minLength: length, maxLength: length });
-const entry = fc.tuple(anyHex(8), fc.oneof(fc.integer({ min: 0, max: 40 }), fc.nat())).map(([h, n]) => `${h}:${n}`);
-
-export const rootValue = fc.tuple(hex(8), hex(24)).map(([t, id]) => `1-${t}-${id}`);
-const values = {
-  Root: rootValue,
-  Parent: hex(16),
-  Sampled: fc.constantFrom('0', '1', '?', '', '2'),
-  Self: fc.tuple(hex(8), hex(23)).map(([t, id]) => `1-${t}-${id}`),
-  Lineage: fc.oneof(
-    fc.array(entry, { minLength: 1, maxLength: 16 }).map((e) => e.join('|')),
-    fc.tuple(fc.integer({ min: 0, max: 40000 }), hex(8), fc.integer({ min: 0, max: 300 })).map(([a, h, b]) => `${a}:${h}:${b}`),
-    fc.string({ maxLength: 20 }),
-  ),
-  LoopGuard: fc.array(entry, { minLength: 0, maxLength: 12 }).map((e) => e.join('|')),
-};
-const knownField = fc.oneof(
-  ...Object.entries(values).map(([key, value]) =>
-    fc.tuple(fc.constantFrom(key, key.toLowerCase(), key.toUpperCase()), value as fc.Arbitrary<string>),
-  ),
-);
-const unknownField = fc.tuple(
-  fc.string({ unit: fc.constantFrom(...'abcXYZ-_.0123'), minLength: 0, maxLength: 8 }),
-  fc.string({ unit: fc.constantFrom(...'abc=:|-_ 01/+'), maxLength: 24 }),
-);
-const whitespace = fc.constantFrom('', '', '', ' ', '\t', '  ');
-const field = fc
-  .tuple(fc.oneof({ weight: 4, arbitrary: knownField }, { weight: 1, arbitrary: unknownField }), whitespace, whitespace, whitespace, whitespace, fc.nat(9))
-  .map(([[key, value], a, b, c, d, shape]) => (shape === 0 ? `${a}${key}${d}` : `${a}${key}${b}=${c}${value}${d}`));
-const separator = fc.constantFrom(';', ';', ';', ';', ';;', ' ; ', ';\t');
-
-/** Realistic headers: known and unknown fields, all the lenient cases, duplicates. */
-export const realisticHeader = fc
-  .tuple(fc.array(field, { minLength: 1, maxLength: 10 }), fc.array(separator, { minLength: 10, maxLength: 10 }), fc.constantFrom('', '', ';', '; '))
-  .map(([fields, separators, trailing]) => fields.map((f, i) => (i === 0 ? f : separators[i] + f)).join('') + trailing);
-
-/** A realistic header with random damage: an inserted, deleted or replaced character. */
-export const mutatedHeader = fc
-  .tuple(realisticHeader, fc.array(fc.tuple(fc.nat(), fc.nat(3), fc.string({ unit: 'binary', maxLength: 2 })), { maxLength: 3 }))
-  .map(([header, edits]) =>
-    edits.reduce((h, [at, remove, insert]) => {
-      const i = h.length === 0 ? 0 : at % (h.length + 1);
-      return h.slice(0, i) + insert + h.slice(i + remove);
-    }, header),
-  );
-
-/** Strings over the header alphabet: dense in structure (`;`, `=`, `:`, `|`, hex, whitespace). */
-export const headerAlphabetString = fc.string({ unit: fc.constantFrom(...'RootParentSampledLineageLoopGuard=;:|-1af0 \t'), maxLength: 80 });
-
-/** Anything a JS string can hold: non-ASCII, lone surrogates, NUL, CR/LF. */
-export const anyString = fc.oneof(fc.string({ unit: 'binary', maxLength: 60 }), fc.string({ unit: 'grapheme-ascii', maxLength: 120 }));
-
-/** Every kind of input the properties draw from. */
-export const anyHeader = fc.oneof(realisticHeader, mutatedHeader, headerAlphabetString, anyString);
+/**
+ * The arbitraries: shipped as `trace-lineage/testing` (ts/testing/), one set for the project's
+ * tests and its users; re-exported here under the names the test files import.
+ */
+export {
+  anyHeader,
+  anyString,
+  headerAlphabetString,
+  mutatedHeader,
+  realisticHeader,
+  rootValue,
+} from '../ts/testing/index.js';

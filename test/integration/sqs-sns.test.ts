@@ -97,6 +97,7 @@ describe(`against moto's server (${backend.name})`, () => {
       [32, 17, 1, true],
       [16, 17, 1, true],
       [16, 17, 1, true],
+      [16, 17, 1, true],
     ]);
     expect(lines[0]).toContain(endpoint);
   });

@@ -37,7 +37,7 @@ describe('the packed tarball, as type checkers and linters see it', () => {
     // The .wasm file is exported as data (for useWasmModule), not a module TypeScript resolves.
     const { status, output, problems, entrypoints } = attw(['--exclude-entrypoints', './workerd', './trace_lineage_wasm.wasm']);
     expect(problems, output).toEqual([]);
-    expect(entrypoints).toEqual(['.', './aws', './browser', './lambda', './otel', './package.json']);
+    expect(entrypoints).toEqual(['.', './aws', './bench', './browser', './lambda', './otel', './package.json', './testing']);
     expect(status, output).toBe(0);
   });
 

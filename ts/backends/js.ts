@@ -2,6 +2,7 @@
 import { DIAGNOSTIC_NAMES, ERROR_NAMES, REASON_NAMES } from '../codes.js';
 import { BATCH_SLOTS, recordCapacity, SPLICE_RECORD_LENGTH, type ResolvedOptions } from '../record.js';
 import { enterBatchInto, enterInto, parseInto, resourceHash, setFieldInto, validateLineageInto } from '../reference.js';
+import { loopTag, siphash24 } from '../siphash.js';
 import type { Backend } from './types.js';
 
 let record = new Uint32Array(recordCapacity(256, 64));
@@ -47,5 +48,7 @@ export const jsBackend: Backend = {
   },
   inserted: () => insert,
   resourceHash,
+  siphash: siphash24,
+  loopTag,
   codeTables: () => ({ errors: [...ERROR_NAMES], diagnostics: [...DIAGNOSTIC_NAMES], reasons: [...REASON_NAMES] }),
 };

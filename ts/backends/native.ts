@@ -39,6 +39,10 @@ export interface NativeAddon {
   /** The text to insert; the splice in `record`. */
   setField(header: string, key: string, value: string, record: Uint32Array): string;
   resourceHash(resource: string): number;
+  /** SipHash-2-4 of `message` under the 16-byte `key`: 16 lowercase hex digits. */
+  siphash(key: Uint8Array, message: Uint8Array): string;
+  /** The tag of a loop field (`crates/core/src/siphash.rs`). */
+  loopTag(key: Uint8Array, root: string, loopValue: string): string;
   /** Benchmark floors: an empty call, and a string in and out. */
   floorEmpty(): void;
   floorEcho(text: string): string;
@@ -249,6 +253,8 @@ export function loadNativeBackend(): Backend {
     },
     inserted: () => insert,
     resourceHash: (resource) => native.resourceHash(resource),
+    siphash: (key, message) => native.siphash(key, message),
+    loopTag: (key, root, loopValue) => native.loopTag(key, root, loopValue),
     codeTables() {
       const tables = native.codeTables();
       return { errors: [...tables.errors], diagnostics: [...tables.diagnostics], reasons: [...tables.reasons] };

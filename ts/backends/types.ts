@@ -38,6 +38,14 @@ export interface Backend {
   inserted(): string;
   /** FNV-1a 32 of the UTF-8 bytes of `resource`. */
   resourceHash(resource: string): number;
+  /**
+   * SipHash-2-4 of `message` under the 16-byte `key`, as 16 lowercase hex digits (the output
+   * bytes in the reference implementation's order). Like every call, it may reuse the last
+   * call's record and output: read `entered`/`inserted` first.
+   */
+  siphash(key: Uint8Array, message: Uint8Array): string;
+  /** The tag of a loop field: `siphash(key, root + ";" + loopValue)` (ASCII header values). */
+  loopTag(key: Uint8Array, root: string, loopValue: string): string;
   /** The error, diagnostic and reason name tables the backend was compiled with. */
   codeTables(): { errors: string[]; diagnostics: string[]; reasons: string[] };
 }

@@ -26,6 +26,7 @@ import {
   SPLICE_RECORD_LENGTH,
   type ResolvedOptions,
 } from '../record.js';
+import { KEY_LENGTH, loopMessage, TAG_HEX_LENGTH } from '../siphash.js';
 import type { Backend } from './types.js';
 
 const E_BUFFER_TOO_SMALL = 8;
@@ -197,6 +198,21 @@ function createWasmBackend(): WasmBackend {
     return latin1 !== undefined ? latin1.latin1Slice(0, length) : decoder.decode(output.subarray(0, length));
   }
 
+  /** Write a SipHash key at the start of the input buffer (reserved by the caller). */
+  function writeKey(key: Uint8Array): void {
+    if (key.length !== KEY_LENGTH) throw new RangeError(`a SipHash key has ${KEY_LENGTH} bytes, got ${key.length}`);
+    input.set(key, 0);
+  }
+
+  /** The tag a `siphash`/`loopTag` call wrote to the output (`length`: what it returned). */
+  function tagOf(length: number): string {
+    if (length !== TAG_HEX_LENGTH) throw new Error('trace-lineage: the WebAssembly buffers were too small for a tag (a bug)');
+    outputLength = 0;
+    outputText = undefined;
+    single = false;
+    return decodeOutput(TAG_HEX_LENGTH);
+  }
+
   /** After an enter: the output is the outgoing headers, back to back. */
   function afterEnter(count: number, status: number): Uint32Array {
     if (status !== 0) throw new Error(`trace-lineage: the WebAssembly buffers were too small (a bug): status ${status}`);
@@ -328,6 +344,20 @@ function createWasmBackend(): WasmBackend {
       const text = decoder.decode(new Uint8Array(memory.buffer, inputPointer, length));
       const [errors, diagnostics, reasons] = text.split('\n').map((line) => line.split(','));
       return { errors, diagnostics, reasons };
+    },
+
+    siphash(key, message) {
+      reserve(KEY_LENGTH + message.length, 0, 0, TAG_HEX_LENGTH);
+      writeKey(key);
+      input.set(message, KEY_LENGTH);
+      return tagOf(glue.siphash(message.length));
+    },
+
+    loopTag(key, root, loopValue) {
+      const message = loopMessage(root, loopValue);
+      reserve(KEY_LENGTH + 3 * message.length, 0, 0, TAG_HEX_LENGTH);
+      writeKey(key);
+      return tagOf(glue.siphash(encodeAt(message, KEY_LENGTH)));
     },
 
     floorEmpty() {

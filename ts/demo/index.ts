@@ -1,5 +1,5 @@
 /**
- * `trace-lineage demo`: four recursive loops from the field, each run with the real integrations
+ * `trace-lineage demo`: five recursive loops from the field, each run with the real integrations
  * on the hot path (the AWS SDK v3 clients with `lineagePlugin`, handlers wrapped in
  * `withLoopGuard`), each stopped at its 17th entry. By default SQS, SNS, S3 and DynamoDB are the
  * embedded broker; with `endpoint`, SQS and SNS are a real SQS/SNS-compatible server (S3 and the
@@ -337,6 +337,30 @@ const scenarios: Scenario[] = [
       await dynamodb.send(new PutItemCommand({ TableName: table, Item: { pk: { S: 'order-1' }, traceHeader: { S: seedHeader() } } }));
     },
   },
+  {
+    title: 'an SNS → SQS fan-out whose consumer publishes back to the topic (standard delivery, no carrier configured)',
+    path: 'SNS order-events → SQS audit → auditor → SNS order-events',
+    awsDetects: true,
+    policy: 'skip',
+    endedIn: 'dead-letter queue (batchItemFailures, redrive)',
+    async setUp(emulator, names) {
+      const { sqs, sns } = emulator.clients;
+      const { TopicArn } = await sns.send(new CreateTopicCommand({ Name: names('order-events') }));
+      const audit = await emulator.createQueue(names('audit'), names('audit-dlq'));
+      // Standard delivery: the header travels only inside the SQS body's SNS envelope.
+      await sns.send(new SubscribeCommand({ TopicArn, Protocol: 'sqs', Endpoint: await queueArn(sqs, audit) }));
+      const auditor = withLoopGuard(async (event: any) => {
+        for (const record of event.Records) {
+          const { Message } = JSON.parse(record.body);
+          await sns.send(new PublishCommand({ TopicArn, Message: JSON.stringify({ audited: JSON.parse(Message) }) }));
+          emulator.ran('auditor', 'published an audit event to order-events');
+        }
+      }, emulator.guardOptions());
+      emulator.pollQueue(audit, 'auditor', auditor);
+      // An instrumented producer: the seed header as the SNS message attribute.
+      await sns.send(new PublishCommand({ TopicArn, Message: '{"order":1}', MessageAttributes: { 'X-Amzn-Trace-Id': { DataType: 'String', StringValue: seedHeader() } } }));
+    },
+  },
 ];
 
 function makeClients(broker: EmbeddedBroker, endpoint: string | undefined): Clients {
@@ -366,11 +390,11 @@ function describeInvocation(index: number, invocation: Invocation): string {
   return `${number}${who} count ${String(invocation.count).padStart(2)}: ran, ${invocation.action}`;
 }
 
-/** Run the four scenarios; print a timeline each and a summary table. */
+/** Run the scenarios; print a timeline each and a summary table. */
 export async function runDemo(options: DemoOptions = {}): Promise<ScenarioResult[]> {
   const print = options.print ?? ((line: string) => console.log(line));
   const run = randomUUID().slice(0, 8);
-  print(`trace-lineage demo: four recursive loops, ${options.endpoint ? `SQS and SNS on ${options.endpoint}, S3 and DynamoDB embedded` : 'on the embedded broker'}`);
+  print(`trace-lineage demo: ${scenarios.length} recursive loops, ${options.endpoint ? `SQS and SNS on ${options.endpoint}, S3 and DynamoDB embedded` : 'on the embedded broker'}`);
   print('Each function is wrapped in withLoopGuard (threshold 16); each SDK client has lineagePlugin.\n');
   const results: ScenarioResult[] = [];
   for (const [index, scenario] of scenarios.entries()) {

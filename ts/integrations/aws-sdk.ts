@@ -12,15 +12,32 @@ import { DEFAULT_LOOP_KEY, type Options } from '../index.js';
 import { OPERATION_CARRIERS, type Carrier } from './carriers.js';
 import { currentTraceHeader, lambdaTraceHeader, loopFieldOf, mergeLoopField } from './context.js';
 
-export { OPERATION_CARRIERS, TRACE_ATTRIBUTE, TRACE_METADATA_KEY, dynamoDBAttributeCarrier, type Carrier } from './carriers.js';
+export {
+  KINESIS_ENVELOPE_PREFIX,
+  OPERATION_CARRIERS,
+  SFN_TRACE_HEADER_MAX,
+  TRACE_ATTRIBUTE,
+  TRACE_METADATA_KEY,
+  dynamoDBAttributeCarrier,
+  eventBridgeDetailCarrier,
+  kinesisEnvelopeCarrier,
+  openKinesisEnvelope,
+  s3MetadataCarrier,
+  type Carrier,
+} from './carriers.js';
 export { withRecordLineage } from './context.js';
+export { withKafkaLineage, kafkaHeadersWithLineage, type KafkaLineageOptions } from './kafka.js';
 
-export interface LineagePluginOptions extends Options {
+/** How a producer finds the chain to forward (the SDK plugin, the Kafka helper). */
+export interface ChainOptions extends Options {
   /**
    * The current chain's header, overriding the Lambda guard's: a string, or a function called per
    * request (return `undefined` to fall back to the guard's context).
    */
   traceHeader?: string | (() => string | undefined);
+}
+
+export interface LineagePluginOptions extends ChainOptions {
   /** Carriers of more operations by `Service.Operation` (e.g. `DynamoDB.PutItem`); they override the built-in ones. */
   carriers?: Record<string, Carrier>;
 }
@@ -34,23 +51,31 @@ function operationKey(context: HandlerExecutionContext): string {
   return `${String(context.clientName).replace(/Client$/, '')}.${String(context.commandName).replace(/Command$/, '')}`;
 }
 
-/** Maps what a slot holds to what it should hold; `undefined` when there is no chain to forward. */
-type Outgoing = (existing: string | undefined) => string;
+/** Maps what a slot holds to what it should hold. */
+export type Outgoing = (existing: string | undefined) => string;
 
-export function lineagePlugin(options: LineagePluginOptions = {}): Pluggable<any, any> {
-  const carriers = { ...OPERATION_CARRIERS, ...options.carriers };
+/**
+ * The producers' one rule: a function from what a slot holds to what it should hold (the slot's
+ * own header, else the Lambda service's, else the chain's, with our loop field set to the
+ * chain's); `undefined` when no guard counted a chain, so there is nothing of ours to forward.
+ * Returns a fresh function per call: call it per request.
+ */
+export function chainOutgoing(options: ChainOptions = {}): () => Promise<Outgoing | undefined> {
   const explicit = options.traceHeader;
   const parseOptions: Options = { maxLength: options.maxLength, maxFields: options.maxFields, loopKey: options.loopKey ?? DEFAULT_LOOP_KEY, backend: options.backend };
-
-  async function outgoing(): Promise<Outgoing | undefined> {
+  return async () => {
     const lambdaHeader = await lambdaTraceHeader();
     const chainHeader = (typeof explicit === 'function' ? explicit() : explicit) ?? currentTraceHeader() ?? lambdaHeader;
     if (chainHeader === undefined) return undefined;
     const loopValue = loopFieldOf(chainHeader, parseOptions);
-    // No loop field: no guard counted this chain, so there is nothing of ours to forward.
     if (loopValue === undefined) return undefined;
     return (existing) => mergeLoopField(existing ?? lambdaHeader ?? chainHeader, loopValue, parseOptions);
-  }
+  };
+}
+
+export function lineagePlugin(options: LineagePluginOptions = {}): Pluggable<any, any> {
+  const carriers = { ...OPERATION_CARRIERS, ...options.carriers };
+  const outgoing = chainOutgoing(options);
 
   const carrierMiddleware: InitializeMiddleware<any, any> = (next, context) => async (args) => {
     const carrier = carriers[operationKey(context)];

@@ -3,14 +3,33 @@
  * SDK plugin (which reads it), and the Lambda service's own header (invoke store, env var).
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { DEFAULT_LOOP_KEY, parse, percentEncodeEnv, setField, type Options } from '../index.js';
+import { DEFAULT_LOOP_KEY, parse, percentEncodeEnv, setField, type LoopTrust, type Options } from '../index.js';
 
-/** What the guard knows about one invocation: the chain header to forward, per record too. */
+/** One record's chain, as the guard counted it on entry (or a batch's deepest, outside a record scope). */
+export interface Chain {
+  /** The outgoing trace header: the incoming one with this resource's entry counted. */
+  traceHeader: string;
+  /** This resource's count in the chain, this invocation included. */
+  count: number;
+  threshold: number;
+  /** The resource counted (by default the invoked function's ARN). */
+  resource: string;
+  /** `count > threshold` (only under the `report` policy does a looping record's handler run). */
+  loop: boolean;
+  /** What happened to the incoming loop field: `untrusted` / `bad_signature` mean this chain counts from this hop. */
+  trust: LoopTrust;
+}
+
+/** What the guard knows about one invocation: the chain to forward, per record too. */
 export interface LineageScope {
-  /** The outgoing header of the invocation's deepest chain (our entry already counted). */
-  traceHeader?: string;
-  /** Each guarded record's outgoing header (for `withRecordLineage`). */
-  readonly records: WeakMap<object, string>;
+  /** The chain outside a record scope: in a batch, the deepest record's (highest count), so a loop is never undercounted. */
+  chain?: Chain;
+  /** Each guarded record's chain (for `withRecordLineage` and record handlers). */
+  readonly records: WeakMap<object, Chain>;
+  /** Shared by every scope of one invocation; `closed` once it returned, so a scope that outlives it shows nothing. */
+  readonly invocation: { closed: boolean };
+  /** The scope this one was entered over (middy's `enterWith`): current again once this invocation is closed. */
+  readonly previous?: LineageScope;
 }
 
 // One store per process, even when the package is loaded twice (ESM and CJS, or two bundles):
@@ -19,9 +38,24 @@ const STORE_KEY = Symbol.for('trace-lineage.lineage-scope');
 const globals = globalThis as typeof globalThis & { [STORE_KEY]?: AsyncLocalStorage<LineageScope> };
 export const lineageStorage: AsyncLocalStorage<LineageScope> = (globals[STORE_KEY] ??= new AsyncLocalStorage<LineageScope>());
 
+/** The scope of the running invocation, skipping scopes whose invocation has returned. */
+export function activeScope(): LineageScope | undefined {
+  let scope = lineageStorage.getStore();
+  while (scope?.invocation.closed) scope = scope.previous;
+  return scope;
+}
+
+/**
+ * The current chain: the record's inside a record handler or `withRecordLineage`, else (in a
+ * batch) the deepest record's; `undefined` outside a guarded invocation.
+ */
+export function currentChain(): Chain | undefined {
+  return activeScope()?.chain;
+}
+
 /** The chain header the guard set for the running invocation (or record), if any. */
 export function currentTraceHeader(): string | undefined {
-  return lineageStorage.getStore()?.traceHeader;
+  return activeScope()?.chain?.traceHeader;
 }
 
 /**
@@ -29,10 +63,10 @@ export function currentTraceHeader(): string | undefined {
  * then carry that record's chain instead of the batch's deepest one.
  */
 export function withRecordLineage<T>(record: object, fn: () => T): T {
-  const scope = lineageStorage.getStore();
-  const traceHeader = scope?.records.get(record);
-  if (scope === undefined || traceHeader === undefined) return fn();
-  return lineageStorage.run({ traceHeader, records: scope.records }, fn);
+  const scope = activeScope();
+  const chain = scope?.records.get(record);
+  if (scope === undefined || chain === undefined) return fn();
+  return lineageStorage.run({ chain, records: scope.records, invocation: scope.invocation, previous: scope.previous }, fn);
 }
 
 interface InvokeStoreLike {

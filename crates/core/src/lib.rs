@@ -13,6 +13,7 @@
 //!   value and say why it is invalid ([`Reason`]).
 //! * [`rewrite::enter`], [`rewrite::set_field`] describe a rewrite as a [`rewrite::Splice`] of
 //!   the input: every byte outside it (AWS's `Lineage` included) stays where it was.
+//! * [`siphash`]: SipHash-2-4 and the tag of a signed loop field ([`siphash::loop_tag`]).
 //! * [`record`] is the flat `u32` encoding the WASM and N-API bindings hand to JavaScript.
 //!
 //! ```
@@ -31,6 +32,7 @@ mod header;
 pub mod record;
 pub mod rewrite;
 mod scan;
+pub mod siphash;
 pub mod validate;
 
 pub use codes::{DiagnosticCode, ErrorCode, Reason};

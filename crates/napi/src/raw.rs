@@ -30,6 +30,7 @@ use std::ptr;
 
 use napi_sys as sys;
 use trace_lineage_core::codes::{ErrorCode, DIAGNOSTIC_NAMES, ERROR_NAMES, REASON_NAMES};
+use trace_lineage_core::siphash::{self, KEY_LENGTH};
 use trace_lineage_core::{enter_header, record, resource_hash, EnterOptions, Options};
 
 /// The unit every non-ASCII UTF-16 unit becomes.
@@ -136,6 +137,40 @@ unsafe fn u32_slots<'call>(env: sys::napi_env, value: sys::napi_value) -> Result
     // typed array is an argument of the running call (reachable), no JavaScript runs until the
     // callback returns, and the caller passes no other view of this memory.
     Ok(unsafe { std::slice::from_raw_parts_mut(data.cast::<u32>(), length) })
+}
+
+/// A `Uint8Array` argument's bytes, for the duration of the call.
+///
+/// SAFETY: `env` must be the running callback's, `value` one of its arguments, and the slice
+/// must not outlive the callback.
+unsafe fn u8_bytes<'call>(env: sys::napi_env, value: sys::napi_value) -> Result<&'call [u8], Thrown> {
+    let mut kind = 0;
+    let mut length = 0;
+    let mut data = ptr::null_mut();
+    // SAFETY: every out-pointer is valid; N-API checks that `value` is a typed array.
+    let status = unsafe {
+        sys::napi_get_typedarray_info(env, value, &mut kind, &mut length, &mut data, ptr::null_mut(), ptr::null_mut())
+    };
+    check(status, c"trace-lineage: expected a Uint8Array")?;
+    if kind != sys::TypedarrayType::uint8_array {
+        return Err(Thrown(c"trace-lineage: expected a Uint8Array"));
+    }
+    if length == 0 {
+        return Ok(&[]);
+    }
+    // SAFETY: N-API reports `length` bytes at `data`. The backing store of an ArrayBuffer never
+    // moves while it is reachable, the typed array is an argument of the running call
+    // (reachable), and no JavaScript runs (so nothing writes to it) until the callback returns.
+    Ok(unsafe { std::slice::from_raw_parts(data.cast::<u8>(), length) })
+}
+
+/// A `Uint8Array` argument of exactly [`KEY_LENGTH`] bytes, copied.
+///
+/// SAFETY: `env` must be the running callback's and `value` one of its arguments.
+unsafe fn key_argument(env: sys::napi_env, value: sys::napi_value) -> Result<[u8; KEY_LENGTH], Thrown> {
+    // SAFETY: forwarded from the caller; the slice is copied before the callback returns.
+    let bytes = unsafe { u8_bytes(env, value) }?;
+    bytes.try_into().map_err(|_| Thrown(c"trace-lineage: a SipHash key has 16 bytes"))
 }
 
 /// A number argument as a `u32` (N-API truncates and wraps like `>>> 0`).
@@ -504,6 +539,40 @@ unsafe extern "C" fn hash_resource(env: sys::napi_env, info: sys::napi_callback_
     }
 }
 
+/// `siphash(key, message)`: SipHash-2-4 of the `Uint8Array` `message` under the 16-byte
+/// `Uint8Array` `key`, as 16 lowercase hex digits.
+unsafe extern "C" fn siphash24(env: sys::napi_env, info: sys::napi_callback_info) -> sys::napi_value {
+    // SAFETY: `env` and `info` are this callback's; every value read is one of its arguments.
+    unsafe {
+        run(env, || {
+            let [key, message] = arguments::<2>(env, info)?;
+            let key = key_argument(env, key)?;
+            let message = u8_bytes(env, message)?;
+            latin1_string(env, &siphash::tag_hex(siphash::siphash24(&key, message)))
+        })
+    }
+}
+
+/// `loopTag(key, root, loopValue)`: the tag of a loop field (16 lowercase hex digits), the two
+/// strings read one byte per UTF-16 unit like a header.
+unsafe extern "C" fn loop_tag(env: sys::napi_env, info: sys::napi_callback_info) -> sys::napi_value {
+    // SAFETY: `env` and `info` are this callback's; every value read is one of its arguments.
+    unsafe {
+        run(env, || {
+            let [key, root, loop_value] = arguments::<3>(env, info)?;
+            let key = key_argument(env, key)?;
+            with_state(|state| {
+                let State { units, input, .. } = state;
+                input.clear();
+                let root_length = read_units(env, root, usize::MAX, units, input)?;
+                read_units(env, loop_value, usize::MAX, units, input)?;
+                let (root, loop_value) = input.split_at(root_length);
+                latin1_string(env, &siphash::loop_tag(&key, root, loop_value))
+            })
+        })
+    }
+}
+
 /// Benchmark floor: the cheapest N-API call there is (no argument read, `undefined` back).
 unsafe extern "C" fn floor_empty(env: sys::napi_env, _info: sys::napi_callback_info) -> sys::napi_value {
     let mut undefined = ptr::null_mut();
@@ -559,7 +628,7 @@ unsafe extern "C" fn code_tables(env: sys::napi_env, _info: sys::napi_callback_i
 }
 
 /// The exports, by the name JavaScript calls them (`ts/backends/native.ts`).
-const CALLBACKS: [(&CStr, unsafe extern "C" fn(sys::napi_env, sys::napi_callback_info) -> sys::napi_value); 11] = [
+const CALLBACKS: [(&CStr, unsafe extern "C" fn(sys::napi_env, sys::napi_callback_info) -> sys::napi_value); 13] = [
     (c"configure", configure),
     (c"slots", slots),
     (c"parse", parse),
@@ -568,6 +637,8 @@ const CALLBACKS: [(&CStr, unsafe extern "C" fn(sys::napi_env, sys::napi_callback
     (c"enterBatch", enter_batch),
     (c"setField", set_field),
     (c"resourceHash", hash_resource),
+    (c"siphash", siphash24),
+    (c"loopTag", loop_tag),
     (c"codeTables", code_tables),
     (c"floorEmpty", floor_empty),
     (c"floorEcho", floor_echo),

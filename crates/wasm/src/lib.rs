@@ -25,6 +25,7 @@
 use std::cell::RefCell;
 
 use trace_lineage_core::codes::{ErrorCode, DIAGNOSTIC_NAMES, ERROR_NAMES, REASON_NAMES};
+use trace_lineage_core::siphash::{self, KEY_LENGTH, TAG_HEX_LENGTH};
 use trace_lineage_core::{record, EnterOptions, Options};
 use wasm_bindgen::prelude::wasm_bindgen;
 
@@ -245,6 +246,28 @@ pub fn floor_echo(input_length: u32) -> u32 {
         let text = span(input, 0, input_length);
         let length = text.len().min(output.len());
         output[..length].copy_from_slice(&text[..length]);
+        length as u32
+    })
+}
+
+/// The key (the first [`KEY_LENGTH`] input bytes) and the output slot of a tag, or `None` when
+/// the buffers are smaller than that (a binding bug).
+fn key_and_tag_slot(input: &[u8], output: &mut [u8]) -> Option<([u8; KEY_LENGTH], usize)> {
+    let key = input.get(..KEY_LENGTH)?.try_into().ok()?;
+    (output.len() >= TAG_HEX_LENGTH).then_some((key, TAG_HEX_LENGTH))
+}
+
+/// SipHash-2-4: the input holds the key ([`KEY_LENGTH`] bytes), then `message_length` message
+/// bytes; the tag (16 hex digits) goes to the output. Returns its length, or 0 when the buffers
+/// are too small. The only MAC export: a loop tag is this over `ts/siphash.ts`'s `loopMessage`
+/// (a second export, `loop_tag`, cost 1.2 KB of the module's 30 KB budget).
+#[wasm_bindgen]
+pub fn siphash(message_length: u32) -> u32 {
+    with_scratch(|scratch| {
+        let Scratch { input, output, .. } = scratch;
+        let Some((key, length)) = key_and_tag_slot(input, output) else { return 0 };
+        let message = span(input, KEY_LENGTH as u32, message_length);
+        output[..length].copy_from_slice(&siphash::tag_hex(siphash::siphash24(&key, message)));
         length as u32
     })
 }
