@@ -1,3 +1,4 @@
+import { defaultServerConditions } from 'vite';
 import { defineConfig } from 'vitest/config';
 
 // `npm test` runs this suite once per backend (TRACE_LINEAGE_BACKEND=native|wasm|js). The
@@ -9,6 +10,9 @@ import { defineConfig } from 'vitest/config';
 const backend = process.env.TRACE_LINEAGE_BACKEND ?? 'auto';
 
 export default defineConfig({
+  // Resolve package.json `imports` as Node does: `#native-addon` is the addon under `node-addons`.
+  // (vitest's own default is Vite's server conditions without `module`.)
+  ssr: { resolve: { conditions: ['node-addons', ...defaultServerConditions.filter((condition) => condition !== 'module')] } },
   test: {
     testTimeout: 300_000,
     hookTimeout: 120_000,

@@ -8,10 +8,14 @@
  */
 import { BACKEND_NOTES, loadPeers, oneByOne, ours, type Contender, type View } from 'trace-lineage/bench';
 import { loadNativeAddon } from '../ts/backends/native.js';
-import { loadWasmBackend } from '../ts/backends/wasm.js';
+import { loadWasmBackend, setWasmSource } from '../ts/backends/wasm.js';
+import { wasmBytes } from '#wasm-bytes';
 import { LOOP_KEY, MAX_ENTRIES, RESOURCE_HASH, THRESHOLD, type Variant } from './corpus.js';
 import { naiveEnter, naiveParse, type PeerEntered, type PeerParsed } from './peers/naive.js';
 import { scanEnter, scanParse } from './peers/scan.js';
+
+// The floors' WebAssembly instance reads the module as the Node entry point does (ts/index.ts).
+setWasmSource(wasmBytes);
 
 export type { Contender, View } from 'trace-lineage/bench';
 

@@ -5,11 +5,13 @@
  * One API over three backends with identical results: the native N-API addon (fastest),
  * WebAssembly, and the pure-TypeScript reference (`reference.ts`, the readable spec).
  */
+import { wasmBytes } from '#wasm-bytes';
 import { registerBackend } from './backend.js';
 import { loadNativeBackend } from './backends/native.js';
-import { loadWasmBackend } from './backends/wasm.js';
+import { loadWasmBackend, setWasmSource } from './backends/wasm.js';
 
 registerBackend('native', loadNativeBackend);
+setWasmSource(wasmBytes);
 registerBackend('wasm', loadWasmBackend);
 
 export * from './api.js';

@@ -1,5 +1,6 @@
 /**
- * The native backend: the N-API addon built from `crates/napi` (`npm run build:native`).
+ * The native backend: the N-API addon built from `crates/napi`, from its platform package
+ * (`trace-lineage-linux-x64-gnu`, ...) or the repository's `native/` (`#native-addon`).
  *
  * The hot calls are plain N-API callbacks (`crates/napi/src/raw.rs`): the header goes in as the
  * JS string itself, results come back in a grow-only `Uint32Array` record passed with each
@@ -15,7 +16,7 @@
  * same answer as the whole, so a 1 MB header costs no more than one at the limit.
  */
 import { realpathSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import * as nativeAddon from '#native-addon';
 import { B_OUTPUT_END, BATCH_SLOTS, recordCapacity, SPLICE_RECORD_LENGTH, type ResolvedOptions } from '../record.js';
 import type { Backend, CounterOptions } from './types.js';
 
@@ -49,72 +50,92 @@ export interface NativeAddon {
 }
 
 const ADDON_FUNCTIONS = ['configure', 'slots', 'parse', 'validateLineage', 'enter', 'enterBatch', 'setField', 'resourceHash', 'floorEmpty', 'floorEcho', 'codeTables'] as const;
-const BINARY_NAME = 'trace-lineage';
 /** Set to an addon's path to load that file and nothing else. */
 const PATH_OVERRIDE = 'TRACE_LINEAGE_NATIVE_PATH';
+/** Set to 1 to silence the notice that a bundle runs on WebAssembly. */
+const QUIET = 'TRACE_LINEAGE_QUIET';
 
-/** napi-rs's platform suffixes for this machine (`linux-x64-gnu`, `darwin-arm64`, ...). */
-function platformSuffixes(): string[] {
-  const { platform, arch } = process;
-  switch (platform) {
-    case 'linux':
-      return arch === 'arm' ? ['linux-arm-gnueabihf', 'linux-arm-musleabihf'] : [`linux-${arch}-gnu`, `linux-${arch}-musl`];
-    case 'win32':
-      return [`win32-${arch}-msvc`, `win32-${arch}-gnu`];
-    case 'darwin':
-      return [`darwin-${arch}`, 'darwin-universal'];
-    default:
-      return [`${platform}-${arch}`];
-  }
+/** The exports, if they are a trace-lineage addon of this version; else throws. */
+function accept(exports: unknown): NativeAddon {
+  const addon = (exports ?? {}) as Partial<NativeAddon>;
+  const missing = ADDON_FUNCTIONS.filter((name) => typeof addon[name] !== 'function');
+  if (missing.length > 0) throw new Error(`not a trace-lineage addon, or a stale one: no ${missing.join(', ')}`);
+  return addon as NativeAddon;
 }
 
-/** Where the addon may be: `native/` next to `ts/` (run from source) or next to `dist/` (bundled). */
-function candidatePaths(): string[] {
-  const override = process.env[PATH_OVERRIDE];
-  if (override) return [override];
-  const paths: string[] = [];
-  for (const directory of ['../../native/', '../native/']) {
-    for (const suffix of platformSuffixes()) {
-      paths.push(fileURLToPath(new URL(`${directory}${BINARY_NAME}.${suffix}.node`, import.meta.url)));
-    }
-  }
-  return paths;
-}
+const firstLine = (error: unknown): string => (error instanceof Error ? error.message : String(error)).split('\n', 1)[0];
 
 /**
- * Load the addon from the first candidate that works; else every failure, chained. With
- * `process.dlopen` itself: `require` would initialise the CommonJS loader for one file.
+ * `TRACE_LINEAGE_NATIVE_PATH`: that file, with `process.dlopen`. The exports are kept on
+ * `globalThis` by real path, so that every copy of this module (the ESM and CommonJS builds, two
+ * bundles) shares one exports object per file, as `require`'s cache does for the candidates.
  */
-function loadAddon(): { addon: NativeAddon; path: string } {
-  let failure: Error | undefined;
-  const paths = candidatePaths();
-  for (const path of paths) {
-    try {
-      const loaded = { exports: {} as Partial<NativeAddon> };
-      process.dlopen(loaded, path);
-      const addon = loaded.exports;
-      const missing = ADDON_FUNCTIONS.filter((name) => typeof addon[name] !== 'function');
-      if (missing.length > 0) throw new Error(`not a trace-lineage addon, or a stale one: no ${missing.join(', ')}`);
-      return { addon: addon as NativeAddon, path };
-    } catch (error) {
-      // Each attempt's failure is the cause of the next one's: the final error holds them all.
-      const message = error instanceof Error ? error.message : String(error);
-      failure = new Error(`${path}: ${message}`, { cause: failure });
+function loadOverride(path: string): { addon: NativeAddon; from: string } {
+  const shared = globalThis as unknown as Record<symbol, Map<string, NativeAddon> | undefined>;
+  const byPath = (shared[Symbol.for('trace-lineage.native-overrides')] ??= new Map());
+  try {
+    const file = realpathSync(path);
+    let addon = byPath.get(file);
+    if (addon === undefined) {
+      const loaded = { exports: {} };
+      process.dlopen(loaded, file);
+      addon = accept(loaded.exports);
+      byPath.set(file, addon);
     }
+    return { addon, from: path };
+  } catch (error) {
+    throw new Error(`trace-lineage: ${PATH_OVERRIDE}=${path} could not be loaded: ${firstLine(error)}`, { cause: error });
   }
-  const tried = process.env[PATH_OVERRIDE] ? PATH_OVERRIDE : `${paths.length} candidate paths`;
-  throw new Error(
-    `trace-lineage: no native addon for ${process.platform}-${process.arch} could be loaded from ${tried} (build it with \`npm run build:native\`)`,
-    { cause: failure },
+}
+
+/** One line on stderr (once: backend.ts loads each backend once): a bundle runs on WebAssembly. */
+function noticeBundledWithoutAddon(): void {
+  if (process.env[QUIET] === '1') return;
+  process.stderr.write(
+    'trace-lineage: this bundle has no native addon, running on WebAssembly (bundle with --conditions=node-addons --loader:.node=copy, or keep trace-lineage external; TRACE_LINEAGE_QUIET=1 hides this)\n',
   );
 }
 
 /**
- * What the addon holds for this JS thread (its state is per thread, not per `dlopen`): the
+ * The addon: the file `TRACE_LINEAGE_NATIVE_PATH` names, else the first candidate of
+ * `#native-addon` for this machine that loads; else an error that lists what was tried, in
+ * order, each failure also in the `cause` chain, and what to do.
+ */
+function loadAddon(): { addon: NativeAddon; from: string } {
+  const override = process.env[PATH_OVERRIDE];
+  if (override) return loadOverride(override);
+  if (nativeAddon.bundled) {
+    noticeBundledWithoutAddon();
+    throw new Error(
+      'trace-lineage: this bundle has no native addon: it was built without the node-addons condition (esbuild: --conditions=node-addons --loader:.node=copy), or this runtime cannot load addons',
+    );
+  }
+  const target = nativeAddon.nativeTarget();
+  const result = nativeAddon.loadNativeAddon(target, accept);
+  if ('addon' in result) return result;
+  if (result.tried.length === 0) {
+    throw new Error(`trace-lineage: no native addon is built for ${target} (WebAssembly runs instead; ${PATH_OVERRIDE} loads an addon built for it)`);
+  }
+  // Each failure, whole, is the cause of the one before: the final error holds them all.
+  const cause = result.tried.reduceRight<Error | undefined>(
+    (next, { from, error }) => new Error(`${from}: ${error instanceof Error ? error.message : String(error)}`, { cause: next }),
+    undefined,
+  );
+  const tried = result.tried.map(({ from, error }, i) => `(${i + 1}) ${from}: ${firstLine(error)}`).join('; ');
+  throw new Error(
+    `trace-lineage: the native addon for ${target} could not be loaded; tried ${tried}. ` +
+      `Install the optional dependency trace-lineage-${target} (npm skips it with --omit=optional, or when package-lock.json was made on another platform), ` +
+      `or set ${PATH_OVERRIDE} to a trace-lineage.${target}.node`,
+    { cause },
+  );
+}
+
+/**
+ * What the addon holds for this JS thread (its state is per thread, not per exports object): the
  * options and hash it was last sent, and the slots it writes a single enter's results into.
- * Shared through `globalThis` by every copy of this module that loaded the same file (the ESM
- * and CommonJS builds, two bundles): each must know what the others configured, and the addon
- * keeps only the last `slots()` array it made.
+ * Kept on the addon's exports object, which every copy of this module that loaded the same file
+ * shares (the ESM and CommonJS builds, through `require`'s cache): each must know what the
+ * others configured, and the addon keeps only the last `slots()` array it made.
  */
 interface AddonSession {
   options: ResolvedOptions | undefined;
@@ -123,21 +144,15 @@ interface AddonSession {
   /** `slots()`, or null where external buffers are not allowed (a record goes with each call). */
   held: Uint32Array | null;
 }
+const SESSION = Symbol.for('trace-lineage.native-session');
 
 /** The addon, loaded once (the backend and the benchmark floors share it), and its session. */
 let loadedAddon: NativeAddon | undefined;
 let session: AddonSession | undefined;
 function load(): void {
-  const { addon, path } = loadAddon();
-  let file = path;
-  try {
-    file = realpathSync(path);
-  } catch {
-    // The path it was loaded from, then.
-  }
-  const key = Symbol.for(`trace-lineage.native-session:${file}`);
-  const shared = globalThis as unknown as Record<symbol, AddonSession | undefined>;
-  let existing = shared[key];
+  const { addon } = loadAddon();
+  const holder = addon as unknown as Record<symbol, AddonSession | undefined>;
+  let existing = holder[SESSION];
   if (existing === undefined) {
     let held: Uint32Array | null = null;
     try {
@@ -146,7 +161,7 @@ function load(): void {
       held = null;
     }
     existing = { options: undefined, counter: undefined, hash: 0, held };
-    shared[key] = existing;
+    Object.defineProperty(addon, SESSION, { value: existing });
   }
   loadedAddon = addon;
   session = existing;

@@ -6,15 +6,17 @@
  * header with `TextEncoder.encodeInto` at the input pointer, passes lengths and options as
  * numbers, and returns a `Uint32Array` view of the record; the output (outgoing headers, or the
  * bytes a setter inserts) is decoded once, when asked for. Nothing needs freeing. The views are
- * re-taken whenever memory has grown (`memory.buffer` changes identity). The bytes are inlined
- * (`ts/generated/wasm-bytes.ts`), so loading is synchronous in Node, browsers and workers alike.
+ * re-taken whenever memory has grown (`memory.buffer` changes identity). Loading is synchronous:
+ * each entry point says where the module comes from (`setWasmSource`): in Node the bytes are
+ * read only when this backend loads (`#wasm-bytes`), browsers get them inlined, workerd imports
+ * the shipped `.wasm` file as a module; `useWasmModule` hands over a precompiled module.
  *
  * UTF-8 in gives the reference's answers: everything before a header's first non-ASCII unit is
  * ASCII (one byte each), so that unit is rejected at the same offset, and a header whose first
  * non-ASCII unit lies past `maxLength` is too long either way.
  */
+import { registerBackend } from '../backend.js';
 import * as glue from '../generated/trace_lineage_wasm.js';
-import { wasmBase64 } from '../generated/wasm-bytes.js';
 import {
   B_OUTPUT_END,
   BATCH_SLOTS,
@@ -29,13 +31,6 @@ import type { Backend } from './types.js';
 
 const E_BUFFER_TOO_SMALL = 8;
 const U32_MAX = 0xffffffff;
-
-function decodeBase64(text: string): Uint8Array<ArrayBuffer> {
-  const binary = atob(text);
-  const bytes = new Uint8Array(binary.length);
-  for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
-  return bytes;
-}
 
 /** Node's `Buffer`, where there is one: its `latin1Slice` decodes ASCII faster than TextDecoder. */
 interface Latin1View extends Uint8Array {
@@ -53,6 +48,31 @@ export interface WasmBackend extends Backend {
   floorEcho(text: string): string;
 }
 
+/** The compiled module, or its bytes (compiled when the backend loads). */
+export type WasmSource = () => WebAssembly.Module | Uint8Array<ArrayBuffer>;
+let source: WasmSource = () => {
+  throw new Error('trace-lineage: this entry point ships no WebAssembly module (useWasmModule hands one over)');
+};
+
+/** Where the module comes from: set by each entry point, before anything loads the backend. */
+export function setWasmSource(next: WasmSource): void {
+  source = next;
+}
+
+/**
+ * Use this precompiled module (for runtimes that compile WebAssembly only from a module they
+ * imported or fetched themselves), and select the WebAssembly backend again where it had failed
+ * to load. Before the first call that loads it.
+ */
+export function useWasmModule(module: WebAssembly.Module): void {
+  if (typeof WebAssembly !== 'object' || !(module instanceof WebAssembly.Module)) {
+    throw new TypeError('trace-lineage: useWasmModule expects a WebAssembly.Module');
+  }
+  if (loaded !== undefined) throw new Error('trace-lineage: the WebAssembly backend is already loaded: call useWasmModule before the first call');
+  source = () => module;
+  registerBackend('wasm', loadWasmBackend); // forgets an earlier failure to load
+}
+
 /** Instantiate the module (once) and return the backend; throws, with a `cause`, if it cannot. */
 export function loadWasmBackend(): WasmBackend {
   loaded ??= createWasmBackend();
@@ -66,7 +86,8 @@ function instantiate(): glue.InitOutput {
     });
   }
   try {
-    return glue.initSync({ module: new WebAssembly.Module(decodeBase64(wasmBase64)) });
+    const moduleOrBytes = source();
+    return glue.initSync({ module: moduleOrBytes instanceof WebAssembly.Module ? moduleOrBytes : new WebAssembly.Module(moduleOrBytes) });
   } catch (error) {
     throw new Error('trace-lineage: the WebAssembly module could not be instantiated', { cause: error });
   }

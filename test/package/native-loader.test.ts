@@ -1,0 +1,54 @@
+/**
+ * The native loader as an installed user meets it: from the installed tarball, in fresh Node
+ * processes, ESM and CommonJS. Where no addon can be found, the error says what was tried (once
+ * each, in order) and what to do; `TRACE_LINEAGE_NATIVE_PATH` loads the file it names.
+ */
+import { spawnSync } from 'node:child_process';
+import { readdirSync, rmSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { installedProject } from './tarball.js';
+
+const ROOT = resolve(import.meta.dirname, '../..');
+const ADDON = resolve(ROOT, 'native/trace-lineage.linux-x64-gnu.node');
+
+let project: string;
+beforeAll(() => {
+  project = installedProject();
+  // An install without the addon (as with --omit=optional, once the addon is a platform package).
+  const native = join(project, 'node_modules/trace-lineage/native');
+  for (const file of readdirSync(native)) rmSync(join(native, file));
+});
+
+/** Force the native backend in a fresh process; what it printed. */
+function forceNative(kind: 'esm' | 'cjs', env: Record<string, string> = {}): { status: number | null; stdout: string; stderr: string } {
+  const load = kind === 'esm' ? "import('trace-lineage')" : "Promise.resolve(require('trace-lineage'))";
+  const script = `${load}.then((lib) => console.log(lib.backendName({ backend: 'native' })))
+    .catch((error) => { console.error(error.cause.message); process.exit(3); });`;
+  const childEnv: Record<string, string | undefined> = { ...process.env, ...env };
+  delete childEnv.TRACE_LINEAGE_BACKEND;
+  const run = spawnSync(process.execPath, ['-e', script], { cwd: project, env: childEnv, encoding: 'utf8' });
+  return { status: run.status, stdout: run.stdout.trim(), stderr: run.stderr.trim() };
+}
+
+describe.each(['esm', 'cjs'] as const)('the native loader, installed (%s)', (kind) => {
+  it('no addon: one message with each candidate once, in order, and what to do', () => {
+    const { status, stderr } = forceNative(kind);
+    expect(status).toBe(3);
+    expect(stderr).toMatch(
+      /^trace-lineage: the native addon for linux-x64-gnu could not be loaded; tried \(1\) trace-lineage-linux-x64-gnu: Cannot find module .*; \(2\) native\/trace-lineage\.linux-x64-gnu\.node: Cannot find module .*\. Install the optional dependency trace-lineage-linux-x64-gnu .*or set TRACE_LINEAGE_NATIVE_PATH/,
+    );
+    expect(stderr.match(/\(\d\)/g)).toEqual(['(1)', '(2)']);
+    expect(stderr).not.toMatch(/npm run build/);
+  });
+
+  it('TRACE_LINEAGE_NATIVE_PATH loads that file', () => {
+    expect(forceNative(kind, { TRACE_LINEAGE_NATIVE_PATH: ADDON })).toEqual({ status: 0, stdout: 'native', stderr: '' });
+  });
+
+  it('TRACE_LINEAGE_NATIVE_PATH to a file that is no addon: that file and why, nothing else', () => {
+    const { status, stderr } = forceNative(kind, { TRACE_LINEAGE_NATIVE_PATH: resolve(ROOT, 'package.json') });
+    expect(status).toBe(3);
+    expect(stderr).toMatch(/^trace-lineage: TRACE_LINEAGE_NATIVE_PATH=.*package\.json could not be loaded: /);
+  });
+});
