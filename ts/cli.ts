@@ -4,7 +4,7 @@
  *
  *   trace-lineage parse [--backend B] [limits] '<header>'         parsed header as JSON
  *   trace-lineage enter --resource ID [--threshold N] [--max-entries N] [--backend B] '<header>'
- *   trace-lineage demo [--endpoint URL]                              four recursive loops, stopped
+ *   trace-lineage demo [--endpoint URL]                              five recursive loops, stopped
  *   trace-lineage bench [--json] [--seconds N] [--backend B] [--no-peers]   per-call cost, measured here
  *   trace-lineage fuzz <module> [--shape header|parse] [--export NAME] [--seconds N] [--seed N] [--json]
  *

@@ -146,9 +146,7 @@ unsafe fn u8_bytes<'call>(env: sys::napi_env, value: sys::napi_value) -> Result<
     let mut length = 0;
     let mut data = ptr::null_mut();
     // SAFETY: every out-pointer is valid; N-API checks that `value` is a typed array.
-    let status = unsafe {
-        sys::napi_get_typedarray_info(env, value, &mut kind, &mut length, &mut data, ptr::null_mut(), ptr::null_mut())
-    };
+    let status = unsafe { sys::napi_get_typedarray_info(env, value, &mut kind, &mut length, &mut data, ptr::null_mut(), ptr::null_mut()) };
     check(status, c"trace-lineage: expected a Uint8Array")?;
     if kind != sys::TypedarrayType::uint8_array {
         return Err(Thrown(c"trace-lineage: expected a Uint8Array"));
