@@ -13,6 +13,7 @@ import { withLoopGuard, withRecordGuard } from '../../ts/integrations/lambda.js'
 import { credentials } from '../capture.js';
 import { FUNCTION_ARN, context } from '../lambda-events.js';
 import { backendUnderTest } from '../support.js';
+import { sqsRecordOf } from '../../ts/demo/index.js';
 
 const backend = backendUnderTest();
 const sqs = new SQSClient({ region: 'us-east-1', credentials, endpoint: inject('motoEndpoint') });
@@ -44,20 +45,6 @@ async function queueWithDlq(fifo: boolean, maxReceiveCount = 2): Promise<Queue> 
   return { url: main.QueueUrl!, arn, dlq: dlq.QueueUrl! };
 }
 
-/** An SQS message as the Lambda service hands it to a function. */
-function lambdaRecord(message: Message, queueArn: string): SQSRecord {
-  return {
-    messageId: message.MessageId!,
-    receiptHandle: message.ReceiptHandle!,
-    body: message.Body!,
-    attributes: message.Attributes as SQSRecord['attributes'],
-    messageAttributes: Object.fromEntries(Object.entries(message.MessageAttributes ?? {}).map(([name, value]) => [name, { stringValue: value.StringValue, dataType: value.DataType! }])),
-    md5OfBody: message.MD5OfBody!,
-    eventSource: 'aws:sqs',
-    eventSourceARN: queueArn,
-    awsRegion: 'us-east-1',
-  };
-}
 
 async function receive(queueUrl: string): Promise<Message[]> {
   const { Messages = [] } = await sqs.send(
@@ -77,7 +64,7 @@ async function serve(queue: Queue, handler: (event: SQSEvent, ctx: typeof contex
     const messages = await receive(queue.url);
     if (messages.length === 0) break;
     deliveries.push(messages.map((message) => message.Body!));
-    const response = (await handler({ Records: messages.map((message) => lambdaRecord(message, queue.arn)) }, context)) as { batchItemFailures?: Array<{ itemIdentifier: string }> } | undefined;
+    const response = (await handler({ Records: messages.map((message) => sqsRecordOf(message, queue.arn) as SQSRecord) }, context)) as { batchItemFailures?: Array<{ itemIdentifier: string }> } | undefined;
     const failed = new Set((response?.batchItemFailures ?? []).map((failure) => failure.itemIdentifier));
     const done = messages.filter((message) => !failed.has(message.MessageId!));
     if (done.length > 0) await sqs.send(new DeleteMessageBatchCommand({ QueueUrl: queue.url, Entries: done.map((message, i) => ({ Id: String(i), ReceiptHandle: message.ReceiptHandle! })) }));

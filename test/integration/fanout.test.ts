@@ -16,30 +16,13 @@ import { currentTraceHeader, withLoopGuard, type LoopDetection } from '../../ts/
 import { credentials } from '../capture.js';
 import { FUNCTION_ARN, context } from '../lambda-events.js';
 import { backendUnderTest } from '../support.js';
+import { sqsRecordOf } from '../../ts/demo/index.js';
 
 const backend = backendUnderTest();
 const config = { region: 'us-east-1', credentials, endpoint: inject('motoEndpoint') };
 const SEED = 'Root=1-5759e988-bd862e3fe1be46a994272793;Parent=53995c3f42cd8ad8;Sampled=1;Lineage=1:fe460cdd:0';
 const OUR_HASH = resourceHash(FUNCTION_ARN);
 
-/** A received SQS message as Lambda's SQS event source mapping delivers it. */
-const sqsEventOf = (message: any, queueArn: string) => ({
-  Records: [
-    {
-      messageId: message.MessageId,
-      receiptHandle: message.ReceiptHandle,
-      body: message.Body,
-      attributes: { ApproximateReceiveCount: '1', SentTimestamp: String(Date.now()), ...message.Attributes },
-      messageAttributes: Object.fromEntries(
-        Object.entries<any>(message.MessageAttributes ?? {}).map(([name, value]) => [name, { stringValue: value.StringValue, dataType: value.DataType }]),
-      ),
-      md5OfBody: message.MD5OfBody,
-      eventSource: 'aws:sqs',
-      eventSourceARN: queueArn,
-      awsRegion: 'us-east-1',
-    },
-  ],
-});
 
 async function fanOutLoop(raw: boolean) {
   const sqs = new SQSClient(config);
@@ -71,7 +54,7 @@ async function fanOutLoop(raw: boolean) {
     );
     expect(Messages).toHaveLength(1);
     firstBody ??= Messages[0].Body;
-    response = await handler(sqsEventOf(Messages[0], queueArn) as any, context);
+    response = await handler({ Records: [sqsRecordOf(Messages[0], queueArn)] } as any, context);
     await sqs.send(new DeleteMessageCommand({ QueueUrl, ReceiptHandle: Messages[0].ReceiptHandle! }));
   }
   return { counts, detections, response, firstBody: firstBody! };

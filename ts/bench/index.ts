@@ -94,7 +94,8 @@ function packageInfo(): { name: string; version: string } {
   }
 }
 
-function machine(): BenchReport['machine'] {
+/** The machine a report was measured on (and the Lambda function, inside one). */
+export function machine(): BenchReport['machine'] {
   const env = typeof process !== 'undefined' ? process.env : {};
   return {
     cpu: cpus()[0]?.model ?? 'unknown',

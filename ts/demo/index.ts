@@ -140,7 +140,7 @@ class LambdaEmulator {
       );
       const [message] = Messages;
       if (message === undefined) return false;
-      const event = asSns ? snsEvent(message.Body!) : sqsEvent(message, queueUrl);
+      const event = asSns ? snsEvent(message.Body!) : { Records: [sqsRecordOf(message, `arn:aws:sqs:${REGION}:${ACCOUNT}:${queueUrl.split('/').pop()}`)] };
       const { failed } = await this.#invoke(name, asSns ? 'aws:sns' : 'aws:sqs', handler, event);
       if (failed) {
         await this.clients.sqs.send(new ChangeMessageVisibilityCommand({ QueueUrl: queueUrl, ReceiptHandle: message.ReceiptHandle!, VisibilityTimeout: 0 }));
@@ -197,25 +197,23 @@ class LambdaEmulator {
   }
 }
 
-/** An SQS message as a Lambda SQS record. */
-function sqsEvent(message: any, queueUrl: string) {
-  const queueName = queueUrl.split('/').pop();
+/**
+ * An SQS message (a ReceiveMessage result) as Lambda's SQS event source mapping hands it to a
+ * function: the record of an `SQSEvent`.
+ */
+export function sqsRecordOf(message: any, queueArn: string) {
   return {
-    Records: [
-      {
-        messageId: message.MessageId,
-        receiptHandle: message.ReceiptHandle,
-        body: message.Body,
-        attributes: { ApproximateReceiveCount: '1', SentTimestamp: String(Date.now()), ...message.Attributes },
-        messageAttributes: Object.fromEntries(
-          Object.entries<any>(message.MessageAttributes ?? {}).map(([key, value]) => [key, { stringValue: value.StringValue, dataType: value.DataType }]),
-        ),
-        md5OfBody: message.MD5OfBody,
-        eventSource: 'aws:sqs',
-        eventSourceARN: `arn:aws:sqs:${REGION}:${ACCOUNT}:${queueName}`,
-        awsRegion: REGION,
-      },
-    ],
+    messageId: message.MessageId,
+    receiptHandle: message.ReceiptHandle,
+    body: message.Body,
+    attributes: { ApproximateReceiveCount: '1', SentTimestamp: String(Date.now()), ...message.Attributes },
+    messageAttributes: Object.fromEntries(
+      Object.entries<any>(message.MessageAttributes ?? {}).map(([key, value]) => [key, { stringValue: value.StringValue, dataType: value.DataType }]),
+    ),
+    md5OfBody: message.MD5OfBody,
+    eventSource: 'aws:sqs',
+    eventSourceARN: queueArn,
+    awsRegion: queueArn.split(':')[3],
   };
 }
 
