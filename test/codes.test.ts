@@ -13,7 +13,8 @@ const backend = backendUnderTest();
 const rust = (file: string) => readFileSync(new URL(`../crates/core/src/${file}`, import.meta.url), 'utf8');
 
 function rustNames(source: string, table: string): string[] {
-  const body = new RegExp(`pub const ${table}: \\[&str; \\d+\\] = \\[([^\\]]*)\\]`).exec(source)?.[1] ?? '';
+  // rustfmt may break the line after `=`.
+  const body = new RegExp(`pub const ${table}: \\[&str; \\d+\\] =\\s*\\[([^\\]]*)\\]`).exec(source)?.[1] ?? '';
   return [...body.matchAll(/"([a-z_0-9]+)"/g)].map((m) => m[1]);
 }
 
