@@ -106,7 +106,7 @@ describe(`trace-lineage/testing: the arbitraries (${backend.name})`, () => {
   });
 });
 
-// The README's copy-paste property (notes/usertools.md), on our own Lambda guard.
+// The README's copy-paste property (README, "trace-lineage/testing"), on our own Lambda guard.
 /** What my function sends downstream for an event: here, the chain header our guard sets. */
 const outgoingOf = withLoopGuard(async () => currentTraceHeader(), { writeMetric: false });
 const GUARDED: CarryingEvent['source'][] = ['sqs', 'sqs-fifo', 'sns', 'apigateway-rest', 'apigateway-http'];
