@@ -5,7 +5,7 @@
  * tsup.config.ts): the base64 of `wasm-base64.cjs` (scripts/build-wasm.sh), by a literal
  * `require`, so that the bundle carries the bytes. `fs` from `process.getBuiltinModule` (Node
  * 20.16, 22.3), not imported: an ES-module import of `node:fs` makes Node load its streams
- * (20 built-in modules) at import (ts/backends/native.ts, `openAddonFile`).
+ * (19 built-in modules) at import (ts/backends/native.ts, `openAddonFile`).
  */
 
 /**
