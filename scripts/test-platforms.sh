@@ -71,7 +71,7 @@ done
 echo "== platform addons: $COUNT random headers (seed $SEED), each platform's answers against linux-x64-gnu's"
 work="$(mktemp -d -t trace-lineage-platforms.XXXXXX)"
 trap 'rm -rf "$work"' EXIT
-npx --no-install tsx test/platforms/headers.ts "$COUNT" "$SEED" "$work/headers.json"
+npx --no-install tsx --tsconfig test/platforms/tsconfig.json test/platforms/headers.ts "$COUNT" "$SEED" "$work/headers.json"
 # All four at once (two of them are mostly qemu's time); then each compared with x64-gnu's.
 declare -A job
 started=$SECONDS

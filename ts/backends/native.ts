@@ -15,7 +15,6 @@
  * reference rejects it. Only the first `maxLength + 1` units of a header are read: enough for the
  * same answer as the whole, so a 1 MB header costs no more than one at the limit.
  */
-import { realpathSync } from 'node:fs';
 import * as nativeAddon from '#native-addon';
 import { B_OUTPUT_END, BATCH_SLOTS, recordCapacity, SPLICE_RECORD_LENGTH, type ResolvedOptions } from '../record.js';
 import type { Backend, CounterOptions } from './types.js';
@@ -66,23 +65,31 @@ function accept(exports: unknown): NativeAddon {
 const firstLine = (error: unknown): string => (error instanceof Error ? error.message : String(error)).split('\n', 1)[0];
 
 /**
- * `TRACE_LINEAGE_NATIVE_PATH`: that file, with `process.dlopen`. The exports are kept on
- * `globalThis` by real path, so that every copy of this module (the ESM and CommonJS builds, two
- * bundles) shares one exports object per file, as `require`'s cache does for the candidates.
+ * The exports of the addon file at `path`, from `process.dlopen`, once per real path: kept on
+ * `globalThis`, so that every copy of this module (the ESM and CommonJS builds, two bundles)
+ * shares one exports object per file (the addon's state is per thread: see `AddonSession`).
+ * `fs` from `process.getBuiltinModule` (Node 20.16, 22.3): an ES-module import of `node:fs`
+ * makes Node load its streams (19 built-in modules) at import: with `node:module`'s, 36 M
+ * instructions of cold start (valgrind), about 4 ms.
  */
+function openAddonFile(path: string): unknown {
+  const shared = globalThis as unknown as Record<symbol, Map<string, unknown> | undefined>;
+  const byFile = (shared[Symbol.for('trace-lineage.native-addons')] ??= new Map());
+  const file = process.getBuiltinModule('fs').realpathSync.native(path);
+  let exports = byFile.get(file);
+  if (exports === undefined) {
+    const loaded = { exports: {} };
+    process.dlopen(loaded, file);
+    exports = loaded.exports;
+    byFile.set(file, exports);
+  }
+  return exports;
+}
+
+/** `TRACE_LINEAGE_NATIVE_PATH`: that file and nothing else. */
 function loadOverride(path: string): { addon: NativeAddon; from: string } {
-  const shared = globalThis as unknown as Record<symbol, Map<string, NativeAddon> | undefined>;
-  const byPath = (shared[Symbol.for('trace-lineage.native-overrides')] ??= new Map());
   try {
-    const file = realpathSync(path);
-    let addon = byPath.get(file);
-    if (addon === undefined) {
-      const loaded = { exports: {} };
-      process.dlopen(loaded, file);
-      addon = accept(loaded.exports);
-      byPath.set(file, addon);
-    }
-    return { addon, from: path };
+    return { addon: accept(openAddonFile(path)), from: path };
   } catch (error) {
     throw new Error(`trace-lineage: ${PATH_OVERRIDE}=${path} could not be loaded: ${firstLine(error)}`, { cause: error });
   }
@@ -111,7 +118,7 @@ function loadAddon(): { addon: NativeAddon; from: string } {
     );
   }
   const target = nativeAddon.nativeTarget();
-  const result = nativeAddon.loadNativeAddon(target, accept);
+  const result = nativeAddon.loadNativeAddon(target, accept, openAddonFile);
   if ('addon' in result) return result;
   if (result.tried.length === 0) {
     throw new Error(`trace-lineage: no native addon is built for ${target} (WebAssembly runs instead; ${PATH_OVERRIDE} loads an addon built for it)`);

@@ -12,4 +12,9 @@ export interface NativeAddonMissing {
 export declare const bundled: boolean;
 /** napi-rs's name of this machine's target (`linux-x64-gnu`, `linux-arm64-musl`, ...). */
 export declare function nativeTarget(): string;
-export declare function loadNativeAddon<Addon>(target: string, accept: (exports: unknown) => Addon): NativeAddonFound<Addon> | NativeAddonMissing;
+/** `open(file)`: the exports of the addon file (`process.dlopen`), where Node runs the shipped file unbundled. */
+export declare function loadNativeAddon<Addon>(
+  target: string,
+  accept: (exports: unknown) => Addon,
+  open: (file: string) => unknown,
+): NativeAddonFound<Addon> | NativeAddonMissing;

@@ -5,39 +5,46 @@
  * `native-addon-absent.cjs` instead and runs on WebAssembly). This ES module ships as it is
  * (dist/native-addon.js) and as CommonJS (dist/native-addon.cjs, made by tsup.config.ts).
  *
- * Each candidate is required by a literal specifier inside a `try`, so that a bundler can follow
+ * Each candidate is named by a literal specifier inside a `try`, so that a bundler can follow
  * it (esbuild `--loader:.node=copy` ships the addon it finds, and leaves a candidate it cannot
- * resolve to fail at run time). In a bundle and in CommonJS, `require` is a function; in an ES
- * module run by Node there is none, and a `createRequire` of this file's URL stands in: no
- * CommonJS module is imported on the way (that costs about a millisecond at import). For this machine's target, in order: the platform package
- * (`optionalDependencies`), then the repository's own build (`native/` next to `dist/`, `npm run build:native`; this file is copied into `dist/`).
+ * resolve to fail at run time): in a bundle, the bundler's `require` loads it. Run by Node as
+ * it ships (either file), the candidate is resolved to its file instead (`import.meta.resolve`,
+ * `require.resolve`) and handed to `open` (ts/backends/native.ts: `process.dlopen`, once per
+ * file in the process): no CommonJS loader and no `node:module` on the way, nor any ES-module
+ * import of a built-in (importing `node:fs` makes Node load its streams: ts/backends/native.ts,
+ * `openAddonFile`; together 40 M instructions of cold start, valgrind). For this machine's
+ * target, in order: the platform package (`optionalDependencies`), then the repository's own
+ * build (`native/` next to `dist/`, `npm run build:native`; this file is copied into `dist/`).
  */
-import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 
 /**
- * Whether this is dist/native-addon.js run by Node as an ES module, the one case without a `require` of
- * its own (CommonJS has one, and so does a bundle: the bundler's, which follows the literal
- * specifiers). `typeof require` cannot tell: `node -e` leaves a global one that a bundle sees too.
+ * Whether this is dist/native-addon.js run by Node as an ES module, or dist/native-addon.cjs
+ * required by Node: not a bundle (whose `require` follows the literal specifiers). `typeof
+ * require` cannot tell: `node -e` leaves a global one that a bundle sees too.
  */
 const unbundledModule = typeof import.meta.url === 'string' && import.meta.url.endsWith('/native-addon.js');
-let nodeRequire;
-/** Node's `require`, for this file, where this module runs unbundled as an ES module. */
-const load = (specifier) => (nodeRequire ??= createRequire(import.meta.url))(specifier);
+const unbundledCommonJS = typeof __filename === 'string' && __filename.endsWith('/native-addon.cjs');
+
+/** The file a candidate specifier names, from this file, as Node resolves it (its real path). */
+function resolvedFile(specifier) {
+  return unbundledModule ? decodeURIComponent(new URL(import.meta.resolve(specifier)).pathname) : require.resolve(specifier);
+}
 
 /**
  * glibc or musl: which C library this process runs on. From `/proc/self/maps` (glibc's loader
  * or libc.so.6 mapped: glibc), the truth for this process, whatever `/usr/bin/ldd` of the host
  * says; where /proc cannot be read, napi-rs's checks (ldd, then the process report, slow).
+ * `fs` from `process.getBuiltinModule` (Node 20.16, 22.3): the CommonJS module Node has loaded.
  */
 function libc() {
+  const fs = process.getBuiltinModule?.('fs');
   try {
-    return /\/ld-linux[-.]|\/libc\.so\.6/.test(readFileSync('/proc/self/maps', 'latin1')) ? 'gnu' : 'musl';
+    return /\/ld-linux[-.]|\/libc\.so\.6/.test(fs.readFileSync('/proc/self/maps', 'latin1')) ? 'gnu' : 'musl';
   } catch {
     // no /proc: next check
   }
   try {
-    return readFileSync('/usr/bin/ldd', 'latin1').includes('musl') ? 'musl' : 'gnu';
+    return fs.readFileSync('/usr/bin/ldd', 'latin1').includes('musl') ? 'musl' : 'gnu';
   } catch {
     // no ldd: next check
   }
@@ -54,55 +61,57 @@ function nativeTarget() {
 /**
  * The first candidate for `target` that `accept` takes (it throws for a file that is no
  * trace-lineage addon, or a stale one): `{ addon, from }`; else `{ tried }`, each candidate with
- * its failure, in order (none for a target no package is built for).
+ * its failure, in order (none for a target no package is built for). Unbundled, `open(file)`
+ * loads a candidate's file and returns its exports.
  */
-function loadNativeAddon(target, accept) {
+function loadNativeAddon(target, accept, open) {
+  const unbundled = unbundledModule || unbundledCommonJS;
   const tried = [];
   switch (target) {
     case 'linux-x64-gnu':
       try {
-        return { from: 'trace-lineage-linux-x64-gnu', addon: accept(unbundledModule ? load('trace-lineage-linux-x64-gnu') : require('trace-lineage-linux-x64-gnu')) };
+        return { from: 'trace-lineage-linux-x64-gnu', addon: accept(unbundled ? open(resolvedFile('trace-lineage-linux-x64-gnu')) : require('trace-lineage-linux-x64-gnu')) };
       } catch (error) {
         tried.push({ from: 'trace-lineage-linux-x64-gnu', error });
       }
       try {
-        return { from: 'native/trace-lineage.linux-x64-gnu.node', addon: accept(unbundledModule ? load('../native/trace-lineage.linux-x64-gnu.node') : require('../native/trace-lineage.linux-x64-gnu.node')) };
+        return { from: 'native/trace-lineage.linux-x64-gnu.node', addon: accept(unbundled ? open(resolvedFile('../native/trace-lineage.linux-x64-gnu.node')) : require('../native/trace-lineage.linux-x64-gnu.node')) };
       } catch (error) {
         tried.push({ from: 'native/trace-lineage.linux-x64-gnu.node', error });
       }
       break;
     case 'linux-arm64-gnu':
       try {
-        return { from: 'trace-lineage-linux-arm64-gnu', addon: accept(unbundledModule ? load('trace-lineage-linux-arm64-gnu') : require('trace-lineage-linux-arm64-gnu')) };
+        return { from: 'trace-lineage-linux-arm64-gnu', addon: accept(unbundled ? open(resolvedFile('trace-lineage-linux-arm64-gnu')) : require('trace-lineage-linux-arm64-gnu')) };
       } catch (error) {
         tried.push({ from: 'trace-lineage-linux-arm64-gnu', error });
       }
       try {
-        return { from: 'native/trace-lineage.linux-arm64-gnu.node', addon: accept(unbundledModule ? load('../native/trace-lineage.linux-arm64-gnu.node') : require('../native/trace-lineage.linux-arm64-gnu.node')) };
+        return { from: 'native/trace-lineage.linux-arm64-gnu.node', addon: accept(unbundled ? open(resolvedFile('../native/trace-lineage.linux-arm64-gnu.node')) : require('../native/trace-lineage.linux-arm64-gnu.node')) };
       } catch (error) {
         tried.push({ from: 'native/trace-lineage.linux-arm64-gnu.node', error });
       }
       break;
     case 'linux-x64-musl':
       try {
-        return { from: 'trace-lineage-linux-x64-musl', addon: accept(unbundledModule ? load('trace-lineage-linux-x64-musl') : require('trace-lineage-linux-x64-musl')) };
+        return { from: 'trace-lineage-linux-x64-musl', addon: accept(unbundled ? open(resolvedFile('trace-lineage-linux-x64-musl')) : require('trace-lineage-linux-x64-musl')) };
       } catch (error) {
         tried.push({ from: 'trace-lineage-linux-x64-musl', error });
       }
       try {
-        return { from: 'native/trace-lineage.linux-x64-musl.node', addon: accept(unbundledModule ? load('../native/trace-lineage.linux-x64-musl.node') : require('../native/trace-lineage.linux-x64-musl.node')) };
+        return { from: 'native/trace-lineage.linux-x64-musl.node', addon: accept(unbundled ? open(resolvedFile('../native/trace-lineage.linux-x64-musl.node')) : require('../native/trace-lineage.linux-x64-musl.node')) };
       } catch (error) {
         tried.push({ from: 'native/trace-lineage.linux-x64-musl.node', error });
       }
       break;
     case 'linux-arm64-musl':
       try {
-        return { from: 'trace-lineage-linux-arm64-musl', addon: accept(unbundledModule ? load('trace-lineage-linux-arm64-musl') : require('trace-lineage-linux-arm64-musl')) };
+        return { from: 'trace-lineage-linux-arm64-musl', addon: accept(unbundled ? open(resolvedFile('trace-lineage-linux-arm64-musl')) : require('trace-lineage-linux-arm64-musl')) };
       } catch (error) {
         tried.push({ from: 'trace-lineage-linux-arm64-musl', error });
       }
       try {
-        return { from: 'native/trace-lineage.linux-arm64-musl.node', addon: accept(unbundledModule ? load('../native/trace-lineage.linux-arm64-musl.node') : require('../native/trace-lineage.linux-arm64-musl.node')) };
+        return { from: 'native/trace-lineage.linux-arm64-musl.node', addon: accept(unbundled ? open(resolvedFile('../native/trace-lineage.linux-arm64-musl.node')) : require('../native/trace-lineage.linux-arm64-musl.node')) };
       } catch (error) {
         tried.push({ from: 'native/trace-lineage.linux-arm64-musl.node', error });
       }
