@@ -111,6 +111,19 @@ describe(`per-record decisions against moto's server (${backend.name})`, () => {
     expect(await bodiesIn(queue.dlq)).toEqual([]);
   });
 
+  it('one batch with a good, a poisoned and a looping message: only the looping one is redelivered and dead-lettered', async () => {
+    const queue = await queueWithDlq(false);
+    await send(queue.url, 'good', HEADER);
+    await send(queue.url, 'poison', `Root=${ROOT}\r\nX-Injected: 1`);
+    await send(queue.url, 'loop', `${HEADER};LoopGuard=${OUR_HASH}:16`);
+    const processed: string[] = [];
+    const deliveries = await serve(queue, withRecordGuard(async (record: SQSRecord) => void processed.push(record.body), quiet));
+    expect(deliveries[0].sort()).toEqual(['good', 'loop', 'poison']);
+    expect(deliveries.slice(1).flat().every((body) => body === 'loop')).toBe(true);
+    expect(processed.sort()).toEqual(['good', 'poison']);
+    expect(await bodiesIn(queue.dlq)).toEqual(['loop']);
+  });
+
   it('FIFO, one group [A, LOOP, C]: A is processed, LOOP and C come back in order; LOOP is dead-lettered, C then processed', async () => {
     const queue = await queueWithDlq(true);
     await send(queue.url, 'A', HEADER, 'g1');
