@@ -27,6 +27,7 @@ import {
   SPLICE_RECORD_LENGTH,
   decodeLineage,
   decodeParse,
+  readLength,
   recordCapacity,
   type LineageAccessor,
   type ParseOptions,
@@ -180,7 +181,7 @@ export function setField(header: string, key: string, value: string, options?: O
   requireString(value, 'value');
   const resolved = resolve(options);
   if (key.length + value.length > resolved.maxLength) {
-    const record = oneOffRecord(Math.min(header.length, resolved.maxLength + 1), resolved.maxFields);
+    const record = oneOffRecord(readLength(header.length, resolved), resolved.maxFields);
     const insert = setFieldInto(header, key, value, resolved, record);
     check(record);
     return applySplice(header, record, insert ?? '');

@@ -82,11 +82,33 @@ export const maxDiagnostics = (maxFields: number): number => 4 * maxFields + 2;
 export const diagnosticsBase = (maxFields: number): number => FIELDS_BASE + 4 * maxFields;
 export const entriesBase = (maxFields: number): number =>
   diagnosticsBase(maxFields) + 2 * maxDiagnostics(maxFields);
-/** A valid `<8 hex>:<count>` entry takes at least 10 bytes plus a separator. */
-export const maxEntries = (inputLength: number): number => Math.floor(inputLength / 5) + 2;
+/**
+ * Entries a parse record has room for (not the `maxEntries` option, which bounds the loop
+ * field): a valid `<8 hex>:<count>` entry takes at least 10 bytes plus a separator.
+ */
+export const entryCapacity = (inputLength: number): number => Math.floor(inputLength / 5) + 2;
 /** Slots a parse record needs for an input of `inputLength` units. */
 export const recordCapacity = (inputLength: number, maxFields: number): number =>
-  entriesBase(maxFields) + 2 * maxEntries(inputLength);
+  entriesBase(maxFields) + 2 * entryCapacity(inputLength);
+
+/**
+ * The read bound, for every backend and the API: only the first `maxLength + 1` units of a
+ * header are read. That is enough for the same answer as the whole header (one unit past the
+ * limit is already `too_long`), so a 1 MB header costs no more than one at the limit.
+ */
+export const readLength = (length: number, options: ResolvedOptions): number => Math.min(length, options.maxLength + 1);
+/** `header`, cut to the read bound. */
+export const boundedHeader = (header: string, options: ResolvedOptions): string =>
+  header.length > options.maxLength + 1 ? header.slice(0, options.maxLength + 1) : header;
+
+/**
+ * Outgoing header `index` of a batch whose outgoing headers are back to back in `output`:
+ * it ends at its `B_OUTPUT_END` and starts where the one before ended.
+ */
+export function outgoingAt(output: string, record: Uint32Array, index: number): string {
+  const start = index === 0 ? 0 : record[(index - 1) * BATCH_SLOTS + B_OUTPUT_END];
+  return output.slice(start, record[index * BATCH_SLOTS + B_OUTPUT_END]);
+}
 
 export interface ParseOptions {
   /** Longest accepted header, in bytes (default 8192). */

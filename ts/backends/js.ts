@@ -1,6 +1,6 @@
 /** The pure-TypeScript backend: the reference implementation, with a fast path for `enter` on clean headers. */
 import { DIAGNOSTIC_NAMES, ERROR_NAMES, REASON_NAMES } from '../codes.js';
-import { B_OFFSET, B_OUTPUT_END, B_STATUS, BATCH_SLOTS, recordCapacity, SPLICE_RECORD_LENGTH, type ResolvedOptions } from '../record.js';
+import { B_OFFSET, B_OUTPUT_END, B_STATUS, BATCH_SLOTS, readLength, recordCapacity, SPLICE_RECORD_LENGTH, type ResolvedOptions } from '../record.js';
 import { enterInto, parseInto, resourceHash, setFieldInto, validateLineageInto } from '../reference.js';
 import { enterClean } from '../fastpath.js';
 import { loopTag, siphash24 } from '../siphash.js';
@@ -17,8 +17,6 @@ function recordFor(length: number, maxFields: number): Uint32Array {
   return record;
 }
 
-const clamp = (length: number, options: ResolvedOptions): number => Math.min(length, options.maxLength + 1);
-
 /** The outgoing header of the last `enterOne`, or null where it failed (the code in its record). */
 let entered: string | null = null;
 /** Enter one header: the fast path, else the reference. Its batch slots are the record's first. */
@@ -26,7 +24,7 @@ function enterOne(header: string, hash: number, counter: CounterOptions, options
   // The fast path writes only the batch slots, which every record has room for.
   entered = enterClean(header, hash, counter, options, record);
   if (entered !== null) return record;
-  const out = recordFor(clamp(header.length, options), options.maxFields);
+  const out = recordFor(readLength(header.length, options), options.maxFields);
   entered = enterInto(header, hash, counter, options, out);
   return out;
 }
@@ -34,7 +32,7 @@ function enterOne(header: string, hash: number, counter: CounterOptions, options
 export const jsBackend: Backend = {
   name: 'js',
   parse(header, options) {
-    const out = recordFor(clamp(header.length, options), options.maxFields);
+    const out = recordFor(readLength(header.length, options), options.maxFields);
     parseInto(header, options, out);
     return out;
   },
@@ -73,7 +71,7 @@ export const jsBackend: Backend = {
   },
   entered: (index) => outgoing[index],
   setField(header, key, value, options) {
-    const out = recordFor(clamp(header.length, options), options.maxFields);
+    const out = recordFor(readLength(header.length, options), options.maxFields);
     insert = setFieldInto(header, key, value, options, out) ?? '';
     return out;
   },

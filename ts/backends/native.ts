@@ -12,11 +12,10 @@
  * Why the results equal the reference's for any JS string: the addon reads each UTF-16 unit as
  * one byte (ASCII as itself, anything else 0x80, which no check of the core accepts), so every
  * offset is the reference's UTF-16 index and a non-ASCII character is rejected exactly where the
- * reference rejects it. Only the first `maxLength + 1` units of a header are read: enough for the
- * same answer as the whole, so a 1 MB header costs no more than one at the limit.
+ * reference rejects it. Only the read bound of a header is read (`readLength` in `record.ts`).
  */
 import * as nativeAddon from '#native-addon';
-import { B_OUTPUT_END, BATCH_SLOTS, recordCapacity, SPLICE_RECORD_LENGTH, type ResolvedOptions } from '../record.js';
+import { BATCH_SLOTS, outgoingAt, readLength, recordCapacity, SPLICE_RECORD_LENGTH, type ResolvedOptions } from '../record.js';
 import type { Backend, CounterOptions } from './types.js';
 
 /** The addon's exports (`crates/napi/src/lib.rs`, `raw.rs`). */
@@ -189,7 +188,7 @@ export function loadNativeBackend(): Backend {
     return record;
   }
   const parseSlots = (length: number, options: ResolvedOptions): number =>
-    recordCapacity(Math.min(length, options.maxLength + 1), options.maxFields);
+    recordCapacity(readLength(length, options), options.maxFields);
 
   // The options and hash the addon holds (see `AddonSession`): sent again only when they are
   // other objects or another hash (the API's are resolved once per guard or call, and never
@@ -249,8 +248,7 @@ export function loadNativeBackend(): Backend {
     },
     entered(index) {
       if (single) return outgoing;
-      const start = index === 0 ? 0 : outgoingRecord[(index - 1) * BATCH_SLOTS + B_OUTPUT_END];
-      return outgoing.slice(start, outgoingRecord[index * BATCH_SLOTS + B_OUTPUT_END]);
+      return outgoingAt(outgoing, outgoingRecord, index);
     },
     setField(header, key, value, options) {
       if (options !== state.options) configureOptions(options);

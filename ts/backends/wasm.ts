@@ -21,6 +21,9 @@ import {
   B_OUTPUT_END,
   BATCH_SLOTS,
   batchOutputCapacity,
+  boundedHeader,
+  outgoingAt,
+  readLength,
   recordCapacity,
   S_INSERT_LENGTH,
   SPLICE_RECORD_LENGTH,
@@ -174,13 +177,9 @@ function createWasmBackend(): WasmBackend {
     }
   }
 
-  /** At most maxLength + 1 units of the header: enough for the same answer as the whole. */
-  const bounded = (header: string, options: ResolvedOptions): string =>
-    header.length > options.maxLength + 1 ? header.slice(0, options.maxLength + 1) : header;
-
   /** Slots of a parse record for `units` units (≤ 3 bytes each) under `options`. */
   const parseSlots = (units: number, options: ResolvedOptions): number =>
-    recordCapacity(Math.min(3 * units, options.maxLength + 1), options.maxFields);
+    recordCapacity(readLength(3 * units, options), options.maxFields);
 
   /** Write `text` as UTF-8 at `offset` in the input buffer; the number of bytes. */
   const encodeAt = (text: string, offset: number): number =>
@@ -225,7 +224,7 @@ function createWasmBackend(): WasmBackend {
 
   /** Encode each header (bounded) back to back, their byte lengths in the lengths buffer. */
   function writeBatch(headers: readonly string[], options: ResolvedOptions): number {
-    const texts = headers.map((header) => bounded(header, options));
+    const texts = headers.map((header) => boundedHeader(header, options));
     let units = 0;
     for (const text of texts) units += text.length;
     const keyLength = options.loopKey.length;
@@ -250,7 +249,7 @@ function createWasmBackend(): WasmBackend {
     name: 'wasm',
 
     parse(header, options) {
-      const text = bounded(header, options);
+      const text = boundedHeader(header, options);
       prepare(options, text.length, 0, parseSlots(text.length, options), 0);
       glue.parse(encodeAt(text, 0), options.maxLength, options.maxFields);
       return result();
@@ -273,12 +272,13 @@ function createWasmBackend(): WasmBackend {
     },
 
     enter(header, hash, { threshold, maxEntries, maxCount }, options) {
-      const text = bounded(header, options);
+      const text = boundedHeader(header, options);
       const units = text.length;
       const key = options.loopKey;
       // `prepare`, only when something must change (the buffers are grow-only).
-      if (key !== loopKey || 3 * Math.max(units, key.length) + 4 > inputCapacity || 3 * units + key.length + 21 > outputCapacity || recordSlots < BATCH_SLOTS) {
-        prepare(options, units, 0, BATCH_SLOTS, batchOutputCapacity(3 * units, 1, key.length));
+      const outputBytes = batchOutputCapacity(3 * units, 1, key.length);
+      if (key !== loopKey || 3 * Math.max(units, key.length) + 4 > inputCapacity || outputBytes > outputCapacity || recordSlots < BATCH_SLOTS) {
+        prepare(options, units, 0, BATCH_SLOTS, outputBytes);
       }
       const length = encoder.encodeInto(text, input).written;
       const { maxLength, maxFields } = options;
@@ -301,13 +301,12 @@ function createWasmBackend(): WasmBackend {
     entered(index) {
       outputText ??= decodeOutput(outputLength);
       if (single) return outputText;
-      const start = index === 0 ? 0 : record[(index - 1) * BATCH_SLOTS + B_OUTPUT_END];
-      return outputText.slice(start, record[index * BATCH_SLOTS + B_OUTPUT_END]);
+      return outgoingAt(outputText, record, index);
     },
 
     setField(header, key, value, options) {
       // Key and value are checked whole (an invalid byte anywhere is reported), the header bounded.
-      const text = bounded(header, options);
+      const text = boundedHeader(header, options);
       const units = text.length + key.length + value.length;
       const call = (): number => {
         const headerLength = encodeAt(text, 0);
