@@ -29,5 +29,15 @@ if ! .venv/bin/python -c 'import moto, sys; sys.exit(moto.__version__ != "5.2.5"
   .venv/bin/pip install --quiet --disable-pip-version-check "$MOTO"
 fi
 
+# Chromium for test/package/browser.test.ts: Debian's build, driven by the npm package playwright-core
+# (which downloads no browser of its own).
+if ! dpkg-query -W -f='${Status}' chromium 2>/dev/null | grep -q 'install ok installed'; then
+  echo "setup: installing Debian's chromium (the browser test)"
+  sudo=()
+  [[ $EUID -eq 0 ]] || sudo=(sudo)
+  "${sudo[@]}" apt-get update -qq
+  "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+fi
+
 npm run --silent build
 echo "setup: done ($(node -e "import('./dist/index.js').then(m => console.log('default backend: ' + m.backendName()))"))"
