@@ -3,14 +3,16 @@
  * build) bundle it: esbuild, from the installed tarball, CommonJS (their default) and ESM. Each
  * bundle is copied alone into an empty directory (as Lambda gets it: no node_modules) and run in
  * a fresh Node process. A default build (no `.node` loader) runs on WebAssembly and says so once
- * on stderr; `--conditions=node-addons --loader:.node=copy` ships the addon and runs on it.
+ * on stderr; `--conditions=node-addons --loader:.node=copy` ships the addon and runs on it. The
+ * project has this machine's platform package installed next to the main tarball (as npm installs
+ * it for a user): the main tarball holds no addon.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { cpSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { installedProject } from './tarball.js';
+import { hostPlatformTarball, installedProject } from './tarball.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const ESBUILD = resolve(ROOT, 'node_modules/.bin/esbuild');
@@ -39,7 +41,7 @@ const cdkArgs = (format: 'cjs' | 'esm'): string[] => [
 
 let project: string;
 beforeAll(() => {
-  project = installedProject();
+  project = installedProject([hostPlatformTarball()]);
   writeFileSync(join(project, 'handler.ts'), HANDLER);
 });
 

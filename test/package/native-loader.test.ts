@@ -1,23 +1,31 @@
 /**
  * The native loader as an installed user meets it: from the installed tarball, in fresh Node
- * processes, ESM and CommonJS. Where no addon can be found, the error says what was tried (once
- * each, in order) and what to do; `TRACE_LINEAGE_NATIVE_PATH` loads the file it names.
+ * processes, ESM and CommonJS. Where no addon can be found (the main tarball alone, as with
+ * --omit=optional: it ships no addon of its own), the error says what was tried (once each, in
+ * order) and what to do; `TRACE_LINEAGE_NATIVE_PATH` loads the file it names. (With the platform
+ * package installed, that is what loads: test/platforms/packages.ts.)
  */
-import { spawnSync } from 'node:child_process';
-import { readdirSync, rmSync } from 'node:fs';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { installedProject } from './tarball.js';
+import { installedProject, packedTarball } from './tarball.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const ADDON = resolve(ROOT, 'native/trace-lineage.linux-x64-gnu.node');
 
 let project: string;
 beforeAll(() => {
-  project = installedProject();
-  // An install without the addon (as with --omit=optional, once the addon is a platform package).
-  const native = join(project, 'node_modules/trace-lineage/native');
-  for (const file of readdirSync(native)) rmSync(join(native, file));
+  // As a user with --omit=optional (or a lockfile made on another platform) gets it: no platform package.
+  project = installedProject(['--omit=optional']);
+  expect(existsSync(join(project, 'node_modules/trace-lineage/native'))).toBe(false);
+  expect(existsSync(join(project, 'node_modules/trace-lineage-linux-x64-gnu'))).toBe(false);
+});
+
+it('the main tarball ships no addon: the platform packages (npm/<suffix>) carry them', () => {
+  const files = execFileSync('tar', ['-tzf', packedTarball()], { encoding: 'utf8' }).split('\n');
+  expect(files).toContain('package/dist/native-addon.js');
+  expect(files.filter((file) => file.endsWith('.node') || file.startsWith('package/native/'))).toEqual([]);
 });
 
 /** Force the native backend in a fresh process; what it printed. */

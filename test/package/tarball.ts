@@ -1,6 +1,9 @@
 /**
  * The package as a user gets it: `npm pack` of the built tree (once per test run), installed into
  * a fresh temporary project with no dev dependencies, next to whatever else the test asks for.
+ * The main tarball holds no addon: the platform packages (npm/<suffix>/) carry them, and a test
+ * that needs native installs this machine's (`hostPlatformTarball()`), as npm does for a user
+ * through `optionalDependencies` once they are published.
  * Used by the tests that check what ships (types, bundlers, edge runtimes, the CLI from an install).
  */
 import { execFileSync } from 'node:child_process';
@@ -10,16 +13,30 @@ import { join, resolve } from 'node:path';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 
-let tarball: string | undefined;
+/** `npm pack` of the package in `dir` into a temp directory: the tarball's path. */
+function pack(dir: string): string {
+  const destination = mkdtempSync(join(tmpdir(), 'trace-lineage-pack-'));
+  const output = execFileSync('npm', ['pack', '--json', '--pack-destination', destination, '--loglevel=error'], { cwd: dir, encoding: 'utf8' });
+  const [{ filename }] = JSON.parse(output) as Array<{ filename: string }>;
+  return join(destination, filename);
+}
 
+let tarball: string | undefined;
 /** `npm pack` of the repository (its `files`, after `npm run build`), made once per test file. */
 export function packedTarball(): string {
-  if (tarball !== undefined) return tarball;
-  const dir = mkdtempSync(join(tmpdir(), 'trace-lineage-pack-'));
-  const output = execFileSync('npm', ['pack', '--json', '--pack-destination', dir, '--loglevel=error'], { cwd: ROOT, encoding: 'utf8' });
-  const [{ filename }] = JSON.parse(output) as Array<{ filename: string }>;
-  tarball = join(dir, filename);
+  tarball ??= pack(ROOT);
   return tarball;
+}
+
+/** napi-rs's name of this machine's target, as the loader reads it: `linux-x64-gnu`, ... */
+const report = process.report.getReport() as { header: { glibcVersionRuntime?: string } };
+export const HOST_TARGET = `linux-${process.arch}-${report.header.glibcVersionRuntime ? 'gnu' : 'musl'}`;
+
+let hostTarball: string | undefined;
+/** `npm pack` of this machine's platform package (npm/<HOST_TARGET>, its addon built), once per test file. */
+export function hostPlatformTarball(): string {
+  hostTarball ??= pack(join(ROOT, 'npm', HOST_TARGET));
+  return hostTarball;
 }
 
 /**

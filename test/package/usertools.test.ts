@@ -9,7 +9,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdirSync, renameSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { installedProject } from './tarball.js';
+import { HOST_TARGET, hostPlatformTarball, installedProject } from './tarball.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 /**
@@ -58,10 +58,11 @@ function expectCheckedReport(report: Report, contenders: string[]): void {
 }
 const OURS = ['ours: auto', 'ours: native', 'ours: wasm', 'ours: js'];
 
-// One install: first used bare (no dev dependencies, no peers), then with the peers added next to it.
+// One install (with this machine's platform package, as npm installs it for a user): first used
+// bare (no dev dependencies, no peers), then with the peers added next to it.
 let project: string;
 beforeAll(() => {
-  project = installedProject();
+  project = installedProject([hostPlatformTarball()]);
 }, 180_000);
 
 describe('from an install without dev dependencies', () => {
@@ -82,7 +83,8 @@ describe('from an install without dev dependencies', () => {
   });
 
   it('without the native addon: auto picks wasm, and the report says why native did not load', () => {
-    const native = join(project, 'node_modules', 'trace-lineage', 'native');
+    // The platform package moved away (as if npm had skipped it): no addon anywhere.
+    const native = join(project, 'node_modules', `trace-lineage-${HOST_TARGET}`);
     renameSync(native, `${native}.away`);
     try {
       const { status, stdout } = npx(project, 'bench', '--json', '--seconds', '0.3');
