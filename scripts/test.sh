@@ -39,7 +39,7 @@ for major in 22 24; do
   "$node_bin" node_modules/vitest/vitest.mjs run --exclude 'test/package/**'
 done
 
-echo "== vitest, test/package: the packed tarball installed (publint, attw, CDK-style bundles, workerd)"
+echo "== vitest, test/package: the packed tarball installed (publint, attw, CDK-style bundles, workerd, headless Chromium)"
 env -u TRACE_LINEAGE_BACKEND npx vitest run test/package
 
 # CI: a fuzz smoke of each cargo-fuzz target (fuzz/), when cargo-fuzz and a nightly exist.
