@@ -1,6 +1,5 @@
 /**
- * Realistic Lambda events carrying a trace header where each source carries it (the README's table
- * of paths, under "Lambda handler guard"):
+ * Realistic Lambda events carrying a trace header where each source carries it (DOMAIN.md §1):
  * SQS standard and FIFO (`attributes.AWSTraceHeader`), SNS (a message attribute), SNS → SQS
  * (the SNS JSON envelope as the SQS body, the header among its `MessageAttributes`), Kafka (a
  * record header as an array of byte values), DynamoDB streams (a `traceHeader` string attribute
