@@ -3,8 +3,8 @@
 # and the foreign Node binaries their tests run, on Debian bookworm.
 #
 # Where rustup cannot download a target's std (a machine that reaches only crates.io, npm, PyPI
-# and Debian's archive), `rustup target add wasm32-unknown-unknown` fails; so (see the project's
-# TOOLCHAIN notes):
+# and Debian's archive), `rustup target add wasm32-unknown-unknown` fails; Debian's compiler and
+# the std source it ships (with its dependencies vendored) build that std offline instead:
 #   1. install Debian's rustc-web / cargo-web / rust-web-src / lld-22, and what the platform test
 #      (scripts/test-platforms.sh) runs foreign binaries with: qemu-user-static, arm64 glibc and
 #      libstdc++ (the `-L` sysroot of an arm64 Node), binutils (readelf)
@@ -23,7 +23,7 @@
 # Idempotent: every step is skipped when its result is already present; the
 # fast path (nothing to do) takes a few seconds.
 #
-# Afterwards build wasm with:  RUSTUP_TOOLCHAIN=debian-web wasm-pack build ...
+# Afterwards `npm run build` (scripts/build-wasm.sh builds wasm with RUSTUP_TOOLCHAIN=debian-web).
 #
 # wasm-opt comes from the npm package `binaryen` (a devDependency): Debian's binaryen 108 is
 # too old for wasm-bindgen 0.2.130 output (it re-points the externref table export).
