@@ -5,7 +5,8 @@
 # Rust's standard library for wasm32 and for the addons' cross targets comes from rustup where
 # `rustup target add` works (an ordinary machine with internet). Where rustup cannot download a
 # target's std (a machine that reaches only crates.io, npm, PyPI and Debian's archive), Debian's
-# compiler builds it from source instead (see the project's TOOLCHAIN notes). In order:
+# compiler and the std source it ships (with its dependencies vendored) build it offline instead.
+# In order:
 #   1. `rustup target add` of wasm32-unknown-unknown and of the addons' cross targets, each tried
 #      once per machine (a failure leaves target/.rustup-target-add-failed-<target>)
 #   2. Debian packages: what the platform test (scripts/test-platforms.sh) runs foreign binaries
@@ -26,10 +27,10 @@
 # Idempotent: every step is skipped when its result is already present; the
 # fast path (nothing to do) takes a few seconds.
 #
-# Env: WASM_TOOLCHAIN=debian-web takes the fallback for wasm32 (steps 2-4) even where rustup has
-# the target, to test it; scripts/build-wasm.sh, given the same variable, builds with it.
-# (Default: scripts/build-wasm.sh uses rustup's toolchain where it has the wasm32 std, else
-# debian-web.) VERBOSE=1 shows the commands' output.
+# Afterwards `npm run build`. Env: WASM_TOOLCHAIN=debian-web takes the fallback for wasm32
+# (steps 2-4) even where rustup has the target, to test it; scripts/build-wasm.sh, given the same
+# variable, builds with it (by default it uses rustup's toolchain where that has the wasm32 std,
+# else debian-web). VERBOSE=1 shows the commands' output.
 #
 # wasm-opt comes from the npm package `binaryen` (a devDependency): Debian's binaryen 108 is
 # too old for wasm-bindgen 0.2.130 output (it re-points the externref table export).

@@ -1,41 +1,65 @@
 /**
- * The code tables and the record layout are defined once per side (Rust: crates/core/src/codes.rs
- * and record.rs; TypeScript: ts/codes.ts and ts/record.ts). This proves the sides agree, and that
- * the backend under test was compiled with the same tables.
+ * The code tables, record slots and option bounds are written once, in the Rust core, and
+ * generated into ts/generated/constants.ts by the build (crates/codegen). This proves that the
+ * generated module is what the current Rust prints (not a stale build), and that the backend
+ * under test was compiled with the same tables and writes its records where the module says.
  */
+import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { DIAGNOSTIC_NAMES, ERROR_NAMES, REASON_NAMES } from '../ts/codes.js';
-import * as record from '../ts/record.js';
+import { setField } from '../ts/index.js';
+import {
+  A_PARENT,
+  A_SAMPLED,
+  FIELDS_BASE,
+  NONE,
+  S_ACCESSORS,
+  S_FIELD_COUNT,
+  S_INSERT_LENGTH,
+  S_SPLICE_END,
+  S_SPLICE_START,
+  S_STATUS,
+  type ResolvedOptions,
+} from '../ts/record.js';
+import { DEFAULT_LOOP_KEY, DEFAULT_MAX_FIELDS, DEFAULT_MAX_LENGTH } from '../ts/api.js';
 import { backendUnderTest } from './support.js';
 
 const backend = backendUnderTest();
-const rust = (file: string) => readFileSync(new URL(`../crates/core/src/${file}`, import.meta.url), 'utf8');
+const root = new URL('..', import.meta.url);
+const options: ResolvedOptions = { maxLength: DEFAULT_MAX_LENGTH, maxFields: DEFAULT_MAX_FIELDS, loopKey: DEFAULT_LOOP_KEY };
 
-function rustNames(source: string, table: string): string[] {
-  // rustfmt may break the line after `=`.
-  const body = new RegExp(`pub const ${table}: \\[&str; \\d+\\] =\\s*\\[([^\\]]*)\\]`).exec(source)?.[1] ?? '';
-  return [...body.matchAll(/"([a-z_0-9]+)"/g)].map((m) => m[1]);
-}
+describe('the generated constants', () => {
+  it('are what the Rust core prints now (npm run build regenerates them)', () => {
+    const printed = execFileSync('cargo', ['run', '--quiet', '--locked', '-p', 'trace-lineage-codegen'], {
+      cwd: root,
+      encoding: 'utf8',
+      env: { ...process.env, RUSTUP_TOOLCHAIN: undefined, CARGO_BUILD_TARGET: undefined },
+    });
+    expect(readFileSync(new URL('ts/generated/constants.ts', root), 'utf8')).toBe(printed);
+  });
+});
 
-describe(`code tables (${backend.name})`, () => {
-  it('the backend reports the TypeScript tables', () => {
+describe(`code tables and record slots (${backend.name})`, () => {
+  it('the backend reports the generated tables', () => {
     expect(backend.codeTables()).toEqual({ errors: [...ERROR_NAMES], diagnostics: [...DIAGNOSTIC_NAMES], reasons: [...REASON_NAMES] });
   });
 
-  it('the Rust core defines the same tables and enum values', () => {
-    const codes = rust('codes.rs');
-    expect(rustNames(codes, 'ERROR_NAMES')).toEqual([...ERROR_NAMES]);
-    expect(rustNames(codes, 'DIAGNOSTIC_NAMES')).toEqual([...DIAGNOSTIC_NAMES]);
-    expect(rustNames(codes, 'REASON_NAMES')).toEqual([...REASON_NAMES]);
-    const variants = [...codes.matchAll(/^\s+(\w+) = (\d+),$/gm)].map((m) => Number(m[2]));
-    expect(variants).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 1, 2, 3, 4, 5, 6, 7, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11]);
+  it('the backend writes a parse record where the generated layout says', () => {
+    const header = 'Root=1-5759e988-bd862e3fe1be46a994272793;Sampled=1';
+    const record = backend.parse(header, options);
+    expect(record[S_STATUS]).toBe(0);
+    expect(record[S_FIELD_COUNT]).toBe(2);
+    expect(Array.from(record.subarray(FIELDS_BASE, FIELDS_BASE + 8))).toEqual([0, 4, 5, 40, 41, 48, 49, 50]);
+    expect([record[S_ACCESSORS + 2 * A_SAMPLED], record[S_ACCESSORS + 2 * A_PARENT]]).toEqual([1, NONE]);
   });
 
-  it('the Rust record layout matches ts/record.ts', () => {
-    const source = rust('record.rs');
-    const constants = Object.fromEntries([...source.matchAll(/pub const (S_\w+|B_\w+|FIELDS_BASE|SPLICE_RECORD_LENGTH|BATCH_SLOTS): usize = (\d+);/g)].map((m) => [m[1], Number(m[2])]));
-    expect(Object.keys(constants).length).toBeGreaterThan(25);
-    for (const [name, value] of Object.entries(constants)) expect([name, (record as Record<string, unknown>)[name]]).toEqual([name, value]);
+  it('the backend writes a set record in slots of its own', () => {
+    const header = 'Root=1-5759e988-bd862e3fe1be46a994272793;Sampled=0;Lineage=a87bd80c:1';
+    const record = backend.setField(header, 'sampled', '1', options);
+    expect(record[S_STATUS]).toBe(0);
+    expect([record[S_SPLICE_START], record[S_SPLICE_END], record[S_INSERT_LENGTH]]).toEqual([49, 50, 1]);
+    expect(backend.inserted()).toBe('1');
+    expect(setField(header, 'sampled', '1')).toBe('Root=1-5759e988-bd862e3fe1be46a994272793;Sampled=1;Lineage=a87bd80c:1');
   });
 });

@@ -11,9 +11,13 @@ import {
   S_FIELD_COUNT,
   S_LINEAGE_ENTRIES,
   S_LINEAGE_FORMAT,
+  S_INPUT_LENGTH,
   S_LOOP_ENTRIES,
+  S_MAX_FIELDS,
   S_STATUS,
   S_OFFSET,
+  S_V2_FIRST,
+  S_V2_LAST,
   diagnosticsBase,
   entriesBase,
 } from '../ts/record.js';
@@ -50,11 +54,11 @@ export const budget = (localMs: number, ciMs: number): number => (process.env.CI
 /** The meaningful part of a parse record, as a plain array (unused slots left out). */
 export function meaningful(record: Uint32Array): number[] {
   if (record[S_STATUS] !== 0) return [record[S_STATUS], record[S_OFFSET]];
-  const maxFields = record[7];
-  const out = Array.from(record.subarray(0, 20));
+  const maxFields = record[S_MAX_FIELDS];
+  const out = Array.from(record.subarray(0, S_V2_FIRST));
   const lineageValid = record[S_ACCESSORS + 2 * A_LINEAGE] !== NONE && record[S_ACCESSORS + 2 * A_LINEAGE + 1] === 0;
-  if (record[S_LINEAGE_FORMAT] === F_V2 && lineageValid) out.push(...record.subarray(20, 23));
-  out.push(record[23]);
+  if (record[S_LINEAGE_FORMAT] === F_V2 && lineageValid) out.push(...record.subarray(S_V2_FIRST, S_V2_LAST + 1));
+  out.push(record[S_INPUT_LENGTH]);
   out.push(...record.subarray(FIELDS_BASE, FIELDS_BASE + 4 * record[S_FIELD_COUNT]));
   const diagnostics = diagnosticsBase(maxFields);
   out.push(...record.subarray(diagnostics, diagnostics + 2 * record[S_DIAG_COUNT]));

@@ -5,11 +5,29 @@
 import { selectBackend, type Backend, type BackendChoice, type BackendName } from './backend.js';
 import type { CounterOptions } from './backends/types.js';
 import { E_INVALID_OPTION, E_INVALID_VALUE, E_OK } from './codes.js';
+import {
+  DEFAULT_MAX_COUNT,
+  DEFAULT_MAX_ENTRIES,
+  DEFAULT_MAX_FIELDS,
+  DEFAULT_MAX_LENGTH,
+  DEFAULT_THRESHOLD,
+  KEY_PATTERN,
+  MAX_MAX_COUNT,
+  MAX_MAX_ENTRIES,
+  MAX_MAX_FIELDS,
+  MAX_MAX_LENGTH,
+  MAX_THRESHOLD,
+  MIN_MAX_ENTRIES,
+  MIN_MAX_FIELDS,
+  MIN_MAX_LENGTH,
+  MIN_THRESHOLD,
+} from './generated/constants.js';
 import { keyBytes, TAG_HEX_LENGTH } from './siphash.js';
 import { TraceHeaderError } from './errors.js';
 import {
   A_LOOP,
   A_ROOT,
+  ACCESSOR_KEYS,
   B_COUNT,
   B_DROPPED,
   B_EVICTED,
@@ -61,11 +79,8 @@ export type {
 export type { HeaderParts } from './reference.js';
 export { percentEncodeEnv };
 
-export const DEFAULT_MAX_LENGTH = 8192;
-export const DEFAULT_MAX_FIELDS = 64;
-export const DEFAULT_THRESHOLD = 16;
-export const DEFAULT_MAX_ENTRIES = 8;
-export { DEFAULT_LOOP_KEY };
+/** The options' defaults (and, in `resolve` and `LoopGuard`, their ranges): the Rust core's, generated. */
+export { DEFAULT_LOOP_KEY, DEFAULT_MAX_ENTRIES, DEFAULT_MAX_FIELDS, DEFAULT_MAX_LENGTH, DEFAULT_THRESHOLD };
 
 /** Options of every call: the parse limits, the loop key, and which backend runs it. */
 export interface Options extends ParseOptions {
@@ -73,10 +88,10 @@ export interface Options extends ParseOptions {
   backend?: BackendChoice;
 }
 
-const KNOWN_KEYS = ['root', 'parent', 'sampled', 'self', 'lineage'];
+const KNOWN_KEYS: readonly string[] = ACCESSOR_KEYS.map((key) => key.toLowerCase());
 
 /** A key we may write a field of our own under: a token (visible ASCII without `;` and `=`), no known key. */
-const isOwnFieldKey = (key: string): boolean => /^[!-:<>-~]+$/.test(key) && !KNOWN_KEYS.includes(key.toLowerCase());
+const isOwnFieldKey = (key: string): boolean => KEY_PATTERN.test(key) && !KNOWN_KEYS.includes(key.toLowerCase());
 
 function invalidOption(detail: string): TraceHeaderError {
   return new TraceHeaderError(E_INVALID_OPTION, 0, detail);
@@ -101,8 +116,8 @@ function resolve(options: ParseOptions | undefined): ResolvedOptions {
     throw invalidOption(`loopKey must be a token (visible ASCII without ; and =) other than a known key, got ${JSON.stringify(loopKey)}`);
   }
   return {
-    maxLength: integerIn(options.maxLength, DEFAULT_MAX_LENGTH, 1, 1 << 24, 'maxLength'),
-    maxFields: integerIn(options.maxFields, DEFAULT_MAX_FIELDS, 1, 4096, 'maxFields'),
+    maxLength: integerIn(options.maxLength, DEFAULT_MAX_LENGTH, MIN_MAX_LENGTH, MAX_MAX_LENGTH, 'maxLength'),
+    maxFields: integerIn(options.maxFields, DEFAULT_MAX_FIELDS, MIN_MAX_FIELDS, MAX_MAX_FIELDS, 'maxFields'),
     loopKey,
   };
 }
@@ -371,10 +386,10 @@ export class LoopGuard {
     if (resource.length === 0) throw new TraceHeaderError(E_INVALID_VALUE, 0, 'resource must not be empty');
     this.#backend = backendFor(options);
     this.#options = resolve(options);
-    // At most 2^32-2: counts saturate at maxCount (at most 2^32-1), which must be above it.
-    this.threshold = integerIn(options.threshold, DEFAULT_THRESHOLD, 0, 0xfffffffe, 'threshold');
-    this.maxEntries = integerIn(options.maxEntries, DEFAULT_MAX_ENTRIES, 1, 1024, 'maxEntries');
-    this.maxCount = integerIn(options.maxCount, 0xffffffff, this.threshold + 1, 0xffffffff, 'maxCount');
+    // Counts saturate at maxCount, which must be above the threshold.
+    this.threshold = integerIn(options.threshold, DEFAULT_THRESHOLD, MIN_THRESHOLD, MAX_THRESHOLD, 'threshold');
+    this.maxEntries = integerIn(options.maxEntries, DEFAULT_MAX_ENTRIES, MIN_MAX_ENTRIES, MAX_MAX_ENTRIES, 'maxEntries');
+    this.maxCount = integerIn(options.maxCount, DEFAULT_MAX_COUNT, this.threshold + 1, MAX_MAX_COUNT, 'maxCount');
     this.#counter = { threshold: this.threshold, maxEntries: this.maxEntries, maxCount: this.maxCount };
     this.#keys = resolveKeys(options.keys);
     this.signatureKey = options.signatureKey ?? DEFAULT_SIGNATURE_KEY;

@@ -19,63 +19,97 @@ import {
   type LineageFormat,
   type ReasonName,
 } from './codes.js';
-
-/** "No such offset": a field without `=` has no value; an absent accessor has no field. */
-export const NONE = 0xffffffff;
-
-// Fixed slots.
-export const S_STATUS = 0;
-export const S_OFFSET = 1;
-export const S_FIELD_COUNT = 2;
-export const S_DIAG_COUNT = 3;
-export const S_LINEAGE_FORMAT = 4;
-export const S_LINEAGE_ENTRIES = 5;
-export const S_LOOP_ENTRIES = 6;
-export const S_MAX_FIELDS = 7;
-/** Six accessors × [field index or NONE, reason], in the order of `ACCESSOR_KEYS`. */
-export const S_ACCESSORS = 8;
-/** Lineage V2 parts when valid: first number, offset of the 8-hex hash, last number. */
-export const S_V2_FIRST = 20;
-export const S_V2_HASH = 21;
-export const S_V2_LAST = 22;
-export const S_INPUT_LENGTH = 23;
-/** Fields: [keyStart, keyEnd, valueStart, valueEnd] each (value NONE when there is no `=`). */
-export const FIELDS_BASE = 24;
-
-// Set results reuse the first slots.
-export const S_SPLICE_START = 4;
-export const S_SPLICE_END = 5;
-export const S_INSERT_LENGTH = 6;
-/** Slots a set record needs. */
-export const SPLICE_RECORD_LENGTH = 7;
+import {
+  A_LINEAGE,
+  A_LOOP,
+  A_PARENT,
+  A_ROOT,
+  A_SAMPLED,
+  A_SELF,
+  ACCESSOR_KEYS,
+  B_COUNT,
+  B_DROPPED,
+  B_EVICTED,
+  B_IS_LOOP,
+  B_OFFSET,
+  B_OUTPUT_END,
+  B_STATUS,
+  BATCH_SLOTS,
+  DEFAULT_LOOP_KEY,
+  FIELDS_BASE,
+  NONE,
+  S_ACCESSORS,
+  S_DIAG_COUNT,
+  S_FIELD_COUNT,
+  S_INPUT_LENGTH,
+  S_INSERT_LENGTH,
+  S_LINEAGE_ENTRIES,
+  S_LINEAGE_FORMAT,
+  S_LOOP_ENTRIES,
+  S_MAX_FIELDS,
+  S_OFFSET,
+  S_SPLICE_END,
+  S_SPLICE_START,
+  S_STATUS,
+  S_V2_FIRST,
+  S_V2_HASH,
+  S_V2_LAST,
+  SPLICE_RECORD_LENGTH,
+} from './generated/constants.js';
 
 /**
- * Enter results, per header of a batch (a single `enter` is a batch of one), `BATCH_SLOTS`
- * each: status and error offset, count, 1 when a loop, entries evicted, pieces dropped, and
- * where its outgoing header ends in the batch's output (it starts where the previous one ended;
- * a header with an error has an empty one).
+ * The slots, generated from the Rust core's `record::LAYOUT` (`crates/core/src/record.rs` says
+ * what each holds). A parse record: fixed `S_*` slots, then from `FIELDS_BASE` the fields
+ * ([keyStart, keyEnd, valueStart, valueEnd] each; value NONE when there is no `=`), the
+ * diagnostics and the entries. `S_ACCESSORS`: six accessors × [field index or NONE, reason], in
+ * the order of `A_*` (`ACCESSOR_KEYS`, then the loop field). A set record: `S_STATUS`, `S_OFFSET`
+ * and the `S_SPLICE_*` slots, which no parse record uses. An enter batch: `BATCH_SLOTS` `B_*`
+ * slots per header (status and error offset, count, 1 when a loop, entries evicted, pieces
+ * dropped, and where its outgoing header ends in the batch's output: it starts where the previous
+ * one ended; a header with an error has an empty one). NONE: no such offset (a field without
+ * `=` has no value; an absent accessor has no field).
  */
-export const B_STATUS = 0;
-export const B_OFFSET = 1;
-export const B_COUNT = 2;
-export const B_IS_LOOP = 3;
-export const B_EVICTED = 4;
-export const B_DROPPED = 5;
-export const B_OUTPUT_END = 6;
-export const BATCH_SLOTS = 7;
+export {
+  A_LINEAGE,
+  A_LOOP,
+  A_PARENT,
+  A_ROOT,
+  A_SAMPLED,
+  A_SELF,
+  ACCESSOR_KEYS,
+  B_COUNT,
+  B_DROPPED,
+  B_EVICTED,
+  B_IS_LOOP,
+  B_OFFSET,
+  B_OUTPUT_END,
+  B_STATUS,
+  BATCH_SLOTS,
+  DEFAULT_LOOP_KEY,
+  FIELDS_BASE,
+  NONE,
+  S_ACCESSORS,
+  S_DIAG_COUNT,
+  S_FIELD_COUNT,
+  S_INPUT_LENGTH,
+  S_INSERT_LENGTH,
+  S_LINEAGE_ENTRIES,
+  S_LINEAGE_FORMAT,
+  S_LOOP_ENTRIES,
+  S_MAX_FIELDS,
+  S_OFFSET,
+  S_SPLICE_END,
+  S_SPLICE_START,
+  S_STATUS,
+  S_V2_FIRST,
+  S_V2_HASH,
+  S_V2_LAST,
+  SPLICE_RECORD_LENGTH,
+};
+
 /** Output bytes an enter batch may need: each outgoing header is its input plus at most `;key=` and one `|<8 hex>:<count>`. */
 export const batchOutputCapacity = (inputLength: number, headers: number, loopKeyLength: number): number =>
   inputLength + headers * (loopKeyLength + 21);
-
-export const A_ROOT = 0;
-export const A_PARENT = 1;
-export const A_SAMPLED = 2;
-export const A_SELF = 3;
-export const A_LINEAGE = 4;
-export const A_LOOP = 5;
-/** Canonical spelling of the known keys; the loop key is configurable (default `LoopGuard`). */
-export const ACCESSOR_KEYS = ['Root', 'Parent', 'Sampled', 'Self', 'Lineage'] as const;
-export const DEFAULT_LOOP_KEY = 'LoopGuard';
 
 /** Diagnostics are at most 4 per field plus 2 (a final empty run and a trailing `;`). */
 export const maxDiagnostics = (maxFields: number): number => 4 * maxFields + 2;

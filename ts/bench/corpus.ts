@@ -6,7 +6,7 @@
 
 /** The resource every hot-path contender enters (a Lambda function ARN). */
 export const RESOURCE = 'arn:aws:lambda:us-east-1:123456789012:function:orders';
-/** FNV-1a 32 of RESOURCE's UTF-8 bytes (DOMAIN.md §4.4), as our loop field writes it. */
+/** FNV-1a 32 of RESOURCE's UTF-8 bytes, as our loop field writes it (the README's "The loop counter"). */
 export const RESOURCE_HASH = '982a753f';
 export const LOOP_KEY = 'LoopGuard';
 export const THRESHOLD = 16;

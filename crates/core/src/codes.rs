@@ -1,7 +1,7 @@
-//! The stable code tables, shared with every binding and with `ts/codes.ts`.
+//! The stable code tables, shared with every binding and with the TypeScript API, whose tables
+//! (`ts/generated/constants.ts`) `crates/codegen` prints from these.
 //!
-//! Never renumber: new codes go at the end. `test/codes.test.ts` checks that every backend
-//! reports exactly these numbers and names.
+//! Never renumber: new codes go at the end (of the enum, its `ALL` and its names).
 
 /// A hard error: the header cannot be used at all. Always comes with a byte offset.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -31,6 +31,18 @@ pub const ERROR_NAMES: [&str; 9] =
     ["ok", "empty", "too_long", "invalid_byte", "too_many_fields", "invalid_key", "invalid_value", "invalid_option", "buffer_too_small"];
 
 impl ErrorCode {
+    /// Every code, in numeric order.
+    pub const ALL: [ErrorCode; 8] = [
+        ErrorCode::Empty,
+        ErrorCode::TooLong,
+        ErrorCode::InvalidByte,
+        ErrorCode::TooManyFields,
+        ErrorCode::InvalidKey,
+        ErrorCode::InvalidValue,
+        ErrorCode::InvalidOption,
+        ErrorCode::BufferTooSmall,
+    ];
+
     /// The stable name of this code (`"too_long"`, ...).
     pub fn name(self) -> &'static str {
         ERROR_NAMES[self as usize]
@@ -62,6 +74,17 @@ pub const DIAGNOSTIC_NAMES: [&str; 8] =
     ["none", "empty_field", "trailing_semicolon", "whitespace", "missing_equals", "empty_key", "key_case", "duplicate_key"];
 
 impl DiagnosticCode {
+    /// Every code, in numeric order.
+    pub const ALL: [DiagnosticCode; 7] = [
+        DiagnosticCode::EmptyField,
+        DiagnosticCode::TrailingSemicolon,
+        DiagnosticCode::Whitespace,
+        DiagnosticCode::MissingEquals,
+        DiagnosticCode::EmptyKey,
+        DiagnosticCode::KeyCase,
+        DiagnosticCode::DuplicateKey,
+    ];
+
     /// The stable name of this code.
     pub fn name(self) -> &'static str {
         DIAGNOSTIC_NAMES[self as usize]
@@ -113,6 +136,21 @@ pub const REASON_NAMES: [&str; 12] = [
 ];
 
 impl Reason {
+    /// Every reason, in numeric order.
+    pub const ALL: [Reason; 11] = [
+        Reason::Empty,
+        Reason::Length,
+        Reason::Version,
+        Reason::Separator,
+        Reason::NotHex,
+        Reason::NotLowercaseHex,
+        Reason::NotDecimal,
+        Reason::OutOfRange,
+        Reason::SampledValue,
+        Reason::UnknownFormat,
+        Reason::EntryFormat,
+    ];
+
     /// The stable name of this reason.
     pub fn name(self) -> &'static str {
         REASON_NAMES[self as usize]
@@ -124,5 +162,28 @@ pub fn reason_code(result: Result<(), Reason>) -> u32 {
     match result {
         Ok(()) => 0,
         Err(reason) => reason as u32,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    // Each table is indexed by code: 0 is the table's own ("ok", "none", "valid"), then every
+    // variant at its number, none left out (a variant missing from `ALL` shortens it).
+    #[test]
+    fn every_code_is_numbered_by_its_place_in_its_table() {
+        assert_eq!(ErrorCode::ALL.len() + 1, ERROR_NAMES.len());
+        for (index, code) in ErrorCode::ALL.into_iter().enumerate() {
+            assert_eq!(code as usize, index + 1);
+        }
+        assert_eq!(DiagnosticCode::ALL.len() + 1, DIAGNOSTIC_NAMES.len());
+        for (index, code) in DiagnosticCode::ALL.into_iter().enumerate() {
+            assert_eq!(code as usize, index + 1);
+        }
+        assert_eq!(Reason::ALL.len() + 1, REASON_NAMES.len());
+        for (index, reason) in Reason::ALL.into_iter().enumerate() {
+            assert_eq!(reason as usize, index + 1);
+        }
     }
 }

@@ -10,8 +10,12 @@ pub const DEFAULT_MAX_LENGTH: u32 = 8192;
 pub const DEFAULT_MAX_FIELDS: u32 = 64;
 /// Default key of our own loop-counter field.
 pub const DEFAULT_LOOP_KEY: &[u8] = b"LoopGuard";
+/// Smallest `max_length` that may be configured.
+pub const MIN_MAX_LENGTH: u32 = 1;
 /// Largest `max_length` that may be configured (16 MiB).
 pub const MAX_MAX_LENGTH: u32 = 1 << 24;
+/// Smallest `max_fields` that may be configured.
+pub const MIN_MAX_FIELDS: u32 = 1;
 /// Largest `max_fields` that may be configured.
 pub const MAX_MAX_FIELDS: u32 = 4096;
 
@@ -57,10 +61,10 @@ impl Options<'_> {
     /// Check the options: limits in range; the loop key a token that is not a known key.
     pub fn validate(&self) -> Result<(), Error> {
         let invalid = Err(Error::new(ErrorCode::InvalidOption, 0));
-        if self.max_length == 0 || self.max_length > MAX_MAX_LENGTH {
+        if !(MIN_MAX_LENGTH..=MAX_MAX_LENGTH).contains(&self.max_length) {
             return invalid;
         }
-        if self.max_fields == 0 || self.max_fields > MAX_MAX_FIELDS {
+        if !(MIN_MAX_FIELDS..=MAX_MAX_FIELDS).contains(&self.max_fields) {
             return invalid;
         }
         if self.loop_key.is_empty() || !self.loop_key.iter().all(|&b| is_key_byte(b)) {
@@ -98,8 +102,9 @@ fn is_whitespace(b: u8) -> bool {
     scan::is(b, scan::WHITESPACE)
 }
 
-/// A key byte: visible ASCII except `;` and `=`.
-pub(crate) fn is_key_byte(b: u8) -> bool {
+/// A key byte: visible ASCII except `;` and `=`. A key (the loop key, a setter's) is a
+/// non-empty run of them.
+pub fn is_key_byte(b: u8) -> bool {
     scan::is(b, scan::KEY)
 }
 

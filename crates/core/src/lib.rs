@@ -37,8 +37,8 @@ pub mod validate;
 
 pub use codes::{DiagnosticCode, ErrorCode, Reason};
 pub use header::{
-    Accessor, Diagnostic, Diagnostics, Error, Field, Options, TraceHeader, Value, DEFAULT_LOOP_KEY, DEFAULT_MAX_FIELDS, DEFAULT_MAX_LENGTH,
-    KNOWN_KEYS, MAX_MAX_FIELDS, MAX_MAX_LENGTH,
+    is_key_byte, Accessor, Diagnostic, Diagnostics, Error, Field, Options, TraceHeader, Value, DEFAULT_LOOP_KEY, DEFAULT_MAX_FIELDS,
+    DEFAULT_MAX_LENGTH, KNOWN_KEYS, MAX_MAX_FIELDS, MAX_MAX_LENGTH, MIN_MAX_FIELDS, MIN_MAX_LENGTH,
 };
 pub use rewrite::{enter, enter_header, resource_hash, set_field, EnterOptions, Entered, Splice};
 

@@ -1,8 +1,12 @@
-//! The flat `u32` result record shared by the WASM and N-API bindings and `ts/record.ts`.
+//! The flat `u32` result records shared by the WASM and N-API bindings and `ts/record.ts`.
 //!
 //! Bindings hand JavaScript offsets and numbers, never strings: JS slices its own string only
-//! when a field is read. The layout is documented once, in `ts/record.ts`; these constants
-//! mirror it and `test/codes.test.ts` checks both sides agree.
+//! when a field is read. The TypeScript side's slot constants are generated from [`LAYOUT`]
+//! (`crates/codegen`, into `ts/generated/constants.ts`); `ts/record.ts` decodes the records.
+//!
+//! Three records: a parse record (`S_*` slots, then the fields from [`FIELDS_BASE`], the
+//! diagnostics and the entries), a set record (`S_STATUS`, `S_OFFSET` and the `S_SPLICE_*`
+//! slots, which no parse record uses), and an enter batch ([`BATCH_SLOTS`] `B_*` slots per header).
 
 use crate::codes::{reason_code, ErrorCode, Reason};
 use crate::header::{Accessor, Error, Field, Options, Sink, TraceHeader};
@@ -11,9 +15,9 @@ use crate::validate::{self, Entries, LineageFormat};
 
 /// "No such offset".
 pub const NONE: u32 = u32::MAX;
-/// Status: 0 or an error code.
+/// Status: 0 or an error code (parse and set records).
 pub const S_STATUS: usize = 0;
-/// Error offset.
+/// Error offset (parse and set records).
 pub const S_OFFSET: usize = 1;
 /// Number of fields.
 pub const S_FIELD_COUNT: usize = 2;
@@ -27,7 +31,7 @@ pub const S_LINEAGE_ENTRIES: usize = 5;
 pub const S_LOOP_ENTRIES: usize = 6;
 /// The `max_fields` the record was laid out for.
 pub const S_MAX_FIELDS: usize = 7;
-/// Six accessors × [field index or NONE, reason].
+/// Six accessors × [field index or NONE, reason], in [`Accessor`] order.
 pub const S_ACCESSORS: usize = 8;
 /// Lineage V2 first number.
 pub const S_V2_FIRST: usize = 20;
@@ -37,16 +41,16 @@ pub const S_V2_HASH: usize = 21;
 pub const S_V2_LAST: usize = 22;
 /// Input length.
 pub const S_INPUT_LENGTH: usize = 23;
-/// Fields: [key start, key end, value start, value end].
-pub const FIELDS_BASE: usize = 24;
-/// Set: splice start.
-pub const S_SPLICE_START: usize = 4;
-/// Set: splice end.
-pub const S_SPLICE_END: usize = 5;
-/// Set: bytes to insert.
-pub const S_INSERT_LENGTH: usize = 6;
+/// Set record: where the splice starts in the input.
+pub const S_SPLICE_START: usize = 24;
+/// Set record: where the splice ends in the input.
+pub const S_SPLICE_END: usize = 25;
+/// Set record: bytes to insert in its place.
+pub const S_INSERT_LENGTH: usize = 26;
+/// Parse record: fields, [key start, key end, value start, value end] each, from here.
+pub const FIELDS_BASE: usize = 27;
 /// Slots a set record needs.
-pub const SPLICE_RECORD_LENGTH: usize = 7;
+pub const SPLICE_RECORD_LENGTH: usize = S_INSERT_LENGTH + 1;
 
 /// Enter batch, per header: 0 or the header's error code.
 pub const B_STATUS: usize = 0;
@@ -65,6 +69,36 @@ pub const B_DROPPED: usize = 5;
 pub const B_OUTPUT_END: usize = 6;
 /// Enter batch: slots per header.
 pub const BATCH_SLOTS: usize = 7;
+
+/// Every slot and size above, by name: what the TypeScript side's constants are generated from.
+pub const LAYOUT: [(&str, usize); 26] = [
+    ("S_STATUS", S_STATUS),
+    ("S_OFFSET", S_OFFSET),
+    ("S_FIELD_COUNT", S_FIELD_COUNT),
+    ("S_DIAG_COUNT", S_DIAG_COUNT),
+    ("S_LINEAGE_FORMAT", S_LINEAGE_FORMAT),
+    ("S_LINEAGE_ENTRIES", S_LINEAGE_ENTRIES),
+    ("S_LOOP_ENTRIES", S_LOOP_ENTRIES),
+    ("S_MAX_FIELDS", S_MAX_FIELDS),
+    ("S_ACCESSORS", S_ACCESSORS),
+    ("S_V2_FIRST", S_V2_FIRST),
+    ("S_V2_HASH", S_V2_HASH),
+    ("S_V2_LAST", S_V2_LAST),
+    ("S_INPUT_LENGTH", S_INPUT_LENGTH),
+    ("S_SPLICE_START", S_SPLICE_START),
+    ("S_SPLICE_END", S_SPLICE_END),
+    ("S_INSERT_LENGTH", S_INSERT_LENGTH),
+    ("FIELDS_BASE", FIELDS_BASE),
+    ("SPLICE_RECORD_LENGTH", SPLICE_RECORD_LENGTH),
+    ("B_STATUS", B_STATUS),
+    ("B_OFFSET", B_OFFSET),
+    ("B_COUNT", B_COUNT),
+    ("B_IS_LOOP", B_IS_LOOP),
+    ("B_EVICTED", B_EVICTED),
+    ("B_DROPPED", B_DROPPED),
+    ("B_OUTPUT_END", B_OUTPUT_END),
+    ("BATCH_SLOTS", BATCH_SLOTS),
+];
 
 /// Where the diagnostics start.
 pub const fn diagnostics_base(max_fields: usize) -> usize {

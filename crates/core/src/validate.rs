@@ -171,6 +171,20 @@ pub enum LineageFormat {
     Opaque = 3,
 }
 
+/// Names of the Lineage formats, indexed by their number; 0 = no Lineage field (a record's
+/// format slot when the header has none).
+pub const LINEAGE_FORMAT_NAMES: [&str; 4] = ["absent", "v1", "v2", "opaque"];
+
+impl LineageFormat {
+    /// Every format, in numeric order.
+    pub const ALL: [LineageFormat; 3] = [LineageFormat::V1, LineageFormat::V2, LineageFormat::Opaque];
+
+    /// The format's name (`"v1"`, ...).
+    pub fn name(self) -> &'static str {
+        LINEAGE_FORMAT_NAMES[self as usize]
+    }
+}
+
 /// The parts of a valid V2 Lineage (their meaning is not documented by AWS).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct LineageV2 {
@@ -244,6 +258,14 @@ pub fn loop_field(value: &[u8]) -> Result<(), Reason> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_format_is_numbered_by_its_place_in_the_names() {
+        assert_eq!(LineageFormat::ALL.len() + 1, LINEAGE_FORMAT_NAMES.len());
+        for (index, format) in LineageFormat::ALL.into_iter().enumerate() {
+            assert_eq!(format as usize, index + 1);
+        }
+    }
 
     #[test]
     fn roots() {
