@@ -212,6 +212,13 @@ function createWasmBackend(): WasmBackend {
     return decodeOutput(TAG_HEX_LENGTH);
   }
 
+  /** Outgoing header `index` of the last enter (decoded once, when first asked for). */
+  function entered(index: number): string {
+    outputText ??= decodeOutput(outputLength);
+    if (single) return outputText;
+    return outgoingAt(outputText, record, index);
+  }
+
   /** After an enter: the output is the outgoing headers, back to back. */
   function afterEnter(count: number, status: number): Uint32Array {
     if (status !== 0) throw new Error(`trace-lineage: the WebAssembly buffers were too small (a bug): status ${status}`);
@@ -271,37 +278,34 @@ function createWasmBackend(): WasmBackend {
       return result();
     },
 
-    enter(header, hash, { threshold, maxEntries, maxCount }, options) {
-      const text = boundedHeader(header, options);
-      const units = text.length;
-      const key = options.loopKey;
-      // `prepare`, only when something must change (the buffers are grow-only).
-      const outputBytes = batchOutputCapacity(3 * units, 1, key.length);
-      if (key !== loopKey || 3 * Math.max(units, key.length) + 4 > inputCapacity || outputBytes > outputCapacity || recordSlots < BATCH_SLOTS) {
-        prepare(options, units, 0, BATCH_SLOTS, outputBytes);
-      }
-      const length = encoder.encodeInto(text, input).written;
+    enterer(hash, counter, options) {
+      const [resourceHash, threshold, maxEntries, maxCount] = [hash >>> 0, counter.threshold >>> 0, counter.maxEntries >>> 0, counter.maxCount >>> 0];
       const { maxLength, maxFields } = options;
-      const status = glue.enter(length, maxLength, maxFields, hash >>> 0, threshold >>> 0, maxEntries >>> 0, maxCount >>> 0);
-      if (status !== 0) throw new Error(`trace-lineage: the WebAssembly buffers were too small (a bug): status ${status}`);
-      const out = result();
-      outputLength = out[B_OUTPUT_END];
-      outputText = undefined;
-      single = true;
-      return out;
-    },
-
-    enterBatch(headers, hash, { threshold, maxEntries, maxCount }, options) {
-      writeBatch(headers, options);
-      const { maxLength, maxFields } = options;
-      const status = glue.enterBatch(headers.length, maxLength, maxFields, hash >>> 0, threshold >>> 0, maxEntries >>> 0, maxCount >>> 0);
-      return afterEnter(headers.length, status);
-    },
-
-    entered(index) {
-      outputText ??= decodeOutput(outputLength);
-      if (single) return outputText;
-      return outgoingAt(outputText, record, index);
+      return {
+        enter(header) {
+          const text = boundedHeader(header, options);
+          const units = text.length;
+          const key = options.loopKey;
+          // `prepare`, only when something must change (the buffers are grow-only).
+          const outputBytes = batchOutputCapacity(3 * units, 1, key.length);
+          if (key !== loopKey || 3 * Math.max(units, key.length) + 4 > inputCapacity || outputBytes > outputCapacity || recordSlots < BATCH_SLOTS) {
+            prepare(options, units, 0, BATCH_SLOTS, outputBytes);
+          }
+          const length = encoder.encodeInto(text, input).written;
+          const status = glue.enter(length, maxLength, maxFields, resourceHash, threshold, maxEntries, maxCount);
+          if (status !== 0) throw new Error(`trace-lineage: the WebAssembly buffers were too small (a bug): status ${status}`);
+          const out = result();
+          outputLength = out[B_OUTPUT_END];
+          outputText = undefined;
+          single = true;
+          return out;
+        },
+        enterBatch(headers) {
+          writeBatch(headers, options);
+          return afterEnter(headers.length, glue.enterBatch(headers.length, maxLength, maxFields, resourceHash, threshold, maxEntries, maxCount));
+        },
+        entered,
+      };
     },
 
     setField(header, key, value, options) {
