@@ -18,7 +18,7 @@
  */
 import * as nativeAddon from '#native-addon';
 import { BATCH_SLOTS, outgoingAt, readLength, recordCapacity, SPLICE_RECORD_LENGTH, type ResolvedOptions } from '../record.js';
-import type { Backend, CounterOptions } from './types.js';
+import type { Backend, CounterOptions, Enterer } from './types.js';
 
 /** A handle to one `configure` call's options (a JS external; the addon frees it when it is collected). */
 export type NativeConfiguration = { readonly nativeConfiguration: unique symbol };
@@ -168,6 +168,13 @@ export function loadNativeAddon(): NativeAddon {
   return loadedAddon;
 }
 
+/** One guard's loop counter: its configuration handle, and its last outgoing headers (back to back for a batch, delimited by the batch's record). */
+interface NativeEnterer extends Enterer {
+  readonly configuration: NativeConfiguration;
+  outgoing: string;
+  batchRecord: Uint32Array | undefined;
+}
+
 /** The counter options of a configuration for parse and set only (which do not count). */
 const UNUSED_COUNTER: CounterOptions = { threshold: 16, maxEntries: 8, maxCount: 0xffffffff };
 
@@ -199,6 +206,23 @@ export function loadNativeBackend(): Backend {
     return configuration;
   }
 
+  // Every enterer shares these functions (its state is on it): the API's call sites stay
+  // monomorphic however many guards there are.
+  function enterOne(this: NativeEnterer, header: string): Uint32Array {
+    this.outgoing = native.enter(this.configuration, header);
+    this.batchRecord = undefined;
+    return held;
+  }
+  function enterMany(this: NativeEnterer, headers: readonly string[]): Uint32Array {
+    const batchRecord = recordFor(headers.length * BATCH_SLOTS);
+    this.outgoing = native.enterBatch(this.configuration, headers, batchRecord);
+    this.batchRecord = batchRecord;
+    return batchRecord;
+  }
+  function enteredAt(this: NativeEnterer, index: number): string {
+    return this.batchRecord === undefined ? this.outgoing : outgoingAt(this.outgoing, this.batchRecord, index);
+  }
+
   let insert = '';
 
   return {
@@ -213,25 +237,14 @@ export function loadNativeBackend(): Backend {
       native.validateLineage(value, out);
       return out;
     },
-    enterer(hash, counter, options) {
-      const configuration = configure(options, counter, hash);
-      // This enterer's last outgoing headers (back to back for a batch), and the record that delimits them.
-      let outgoing = '';
-      let batchRecord: Uint32Array | undefined;
-      return {
-        enter(header) {
-          outgoing = native.enter(configuration, header);
-          batchRecord = undefined;
-          return held;
-        },
-        enterBatch(headers) {
-          batchRecord = recordFor(headers.length * BATCH_SLOTS);
-          outgoing = native.enterBatch(configuration, headers, batchRecord);
-          return batchRecord;
-        },
-        entered: (index) => (batchRecord === undefined ? outgoing : outgoingAt(outgoing, batchRecord, index)),
-      };
-    },
+    enterer: (hash, counter, options): NativeEnterer => ({
+      configuration: configure(options, counter, hash),
+      outgoing: '',
+      batchRecord: undefined,
+      enter: enterOne,
+      enterBatch: enterMany,
+      entered: enteredAt,
+    }),
     setField(header, key, value, options) {
       const out = recordFor(Math.max(parseSlots(header.length, options), SPLICE_RECORD_LENGTH));
       insert = native.setField(configurationOf(options), header, key, value, out);
