@@ -6,11 +6,12 @@
  * its answer (strings and numbers) that is checked before timing (`checkAnswers`) and consumed
  * inside the timed loop.
  */
+import { LoopGuard, type BackendChoice } from 'trace-lineage';
 import { BACKEND_NOTES, loadPeers, oneByOne, ours, type Contender, type View } from 'trace-lineage/bench';
 import { loadNativeAddon } from '../ts/backends/native.js';
 import { loadWasmBackend, setWasmSource } from '../ts/backends/wasm.js';
 import { wasmBytes } from '#wasm-bytes';
-import { LOOP_KEY, MAX_ENTRIES, RESOURCE_HASH, THRESHOLD, type Variant } from './corpus.js';
+import { LOOP_KEY, MAX_ENTRIES, RESOURCE, RESOURCE_HASH, THRESHOLD, type Variant } from './corpus.js';
 import { naiveEnter, naiveParse, type PeerEntered, type PeerParsed } from './peers/naive.js';
 import { scanEnter, scanParse } from './peers/scan.js';
 
@@ -95,4 +96,19 @@ export function floors(): Floor[] {
     { name: 'WASM empty call', note: 'an exported function that does nothing', run: () => (wasm.floorEmpty(), []), expect: none },
     { name: 'WASM string echo', note: 'encodeInto linear memory, copied by the module, decoded back out (as our wasm backend does)', run: (header) => [wasm.floorEcho(header)], expect: (variant) => [variant.header] },
   ];
+}
+
+/**
+ * Two guards of one resource with different options (thresholds), called in turn: what a
+ * Lambda handler guarding several sources, or two libraries each with its own guard, does. The
+ * outgoing header and count are the same for both (the threshold decides only `loop`), so the
+ * answer is checked as `ours(backend).hot`'s; the cost of switching between guards is what differs.
+ */
+export function alternatingGuards(backend: BackendChoice): (header: string) => View {
+  const guards = [new LoopGuard(RESOURCE, { backend, threshold: THRESHOLD, maxEntries: MAX_ENTRIES }), new LoopGuard(RESOURCE, { backend, threshold: THRESHOLD - 6, maxEntries: MAX_ENTRIES })];
+  let turn = 0;
+  return (header) => {
+    const result = guards[(turn ^= 1)].enter(header);
+    return [result.header, result.count];
+  };
 }

@@ -16,11 +16,13 @@
  *
  * The headers are the issue's (#13) table: the corpus's 93 B V1 Lineage header, a 129 B header
  * with our field of 2 entries (what every hop after the first carries), a 330 B one with 3, a
- * batch of 100 of the 129 B header (per header), and the corpus's 8 KB header.
+ * batch of 100 of the 129 B header (per header), the 129 B header entered by two guards with
+ * different options in turn (ours only), and the corpus's 8 KB header.
  */
 import { execFile } from 'node:child_process';
 import { isDeepStrictEqual } from 'node:util';
-import { contenders, floors, type Contender, type View } from './contenders.js';
+import { alternatingGuards, contenders, floors, type Contender, type View } from './contenders.js';
+import type { BackendChoice } from 'trace-lineage';
 import { CORPUS, fresh, LOOP_KEY, RESOURCE_HASH, VARIANTS, type Variant } from './corpus.js';
 
 interface CountedHeader {
@@ -31,6 +33,8 @@ interface CountedHeader {
   batch: number;
   /** Calls in the shorter of the two runs (the longer has 3 times as many). */
   calls: number;
+  /** Two guards with different options, called in turn (ours only). */
+  alternating?: boolean;
 }
 
 const corpusHeader = (name: string): Variant[] => {
@@ -66,6 +70,7 @@ const HEADERS: CountedHeader[] = [
   { name: 'looped', label: 'our field with 2 entries (every hop after the first)', variants: looped, batch: 1, calls: 5_000 },
   { name: 'long', label: 'long, our field with 3 entries', variants: long, batch: 1, calls: 5_000 },
   { name: 'batch', label: 'batch of 100, per header', variants: looped, batch: 100, calls: 50 },
+  { name: 'alternating', label: 'our field with 2 entries, two guards in turn', variants: looped, batch: 1, calls: 5_000, alternating: true },
   { name: 'limit', label: 'at the 8 KB limit', variants: corpusHeader('limit'), batch: 1, calls: 500 },
 ];
 
@@ -97,6 +102,11 @@ function operationOf(contenderName: string, header: CountedHeader): (input: numb
     const inputs = batches.map((batch) => batch.map((variant) => fresh(variant.header)));
     operation = (i) => contender.batch(inputs[i & 1]);
     expected = (i) => batches[i & 1].flatMap(expect);
+  } else if (header.alternating) {
+    if (contender === undefined || !isOurs(contenderName)) throw new Error(`${contenderName} has no guards to alternate`);
+    const run = alternatingGuards(contenderName.slice('ours: '.length) as BackendChoice);
+    operation = (i) => run(header.variants[i % VARIANTS].header);
+    expected = (i) => expect(header.variants[i % VARIANTS]);
   } else {
     const run = floor !== undefined ? floor.run : contender!.hot;
     operation = (i) => run(header.variants[i % VARIANTS].header);
@@ -209,7 +219,7 @@ export async function countInstructions(
   for (const header of HEADERS) {
     if (headers.length > 0 && !headers.includes(header.name)) continue;
     for (const column of COLUMNS) {
-      if ((header.batch > 1 && !isOurs(column.name)) || (only.length > 0 && !only.includes(column.short))) continue;
+      if (((header.batch > 1 || header.alternating) && !isOurs(column.name)) || (only.length > 0 && !only.includes(column.short))) continue;
       cells.push({ contender: column.name, header: header.name, passes: [] });
     }
   }

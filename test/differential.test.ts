@@ -7,6 +7,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { jsBackend } from '../ts/backends/js.js';
 import type { Backend } from '../ts/backend.js';
+import type { CounterOptions } from '../ts/backends/types.js';
 import type { ResolvedOptions } from '../ts/record.js';
 import { B_OFFSET, B_OUTPUT_END, B_STATUS, BATCH_SLOTS, S_INSERT_LENGTH, S_OFFSET, S_SPLICE_END, S_SPLICE_START, S_STATUS } from '../ts/record.js';
 import { anyHeader, anyString, backendUnderTest, countText, lineageV2AtBounds, meaningful, meaningfulLineage, realisticHeader, runs } from './support.js';
@@ -39,14 +40,18 @@ const counter = fc
 const input = fc.oneof({ weight: 6, arbitrary: anyHeader }, { weight: 1, arbitrary: longHeader });
 
 /** enter: the one header's batch slots and its outgoing header, or its error. */
-function enterResult(from: Backend, record: Uint32Array): unknown[] {
+function enterResult(from: Backend, header: string, hash: number, counter: CounterOptions, o: ResolvedOptions): unknown[] {
+  const enterer = from.enterer(hash, counter, o);
+  const record = enterer.enter(header);
   if (record[B_STATUS] !== 0) return [record[B_STATUS], record[B_OFFSET]];
-  return [...record.subarray(0, BATCH_SLOTS), from.entered(0)];
+  return [...record.subarray(0, BATCH_SLOTS), enterer.entered(0)];
 }
 
 /** enterBatch: every slot of every header, and each outgoing header. */
-function batchResult(from: Backend, record: Uint32Array, count: number): unknown[][] {
-  return Array.from({ length: count }, (_, i) => [...record.subarray(i * BATCH_SLOTS, (i + 1) * BATCH_SLOTS), from.entered(i)]);
+function batchResult(from: Backend, headers: string[], hash: number, counter: CounterOptions, o: ResolvedOptions): unknown[][] {
+  const enterer = from.enterer(hash, counter, o);
+  const record = enterer.enterBatch(headers);
+  return Array.from({ length: headers.length }, (_, i) => [...record.subarray(i * BATCH_SLOTS, (i + 1) * BATCH_SLOTS), enterer.entered(i)]);
 }
 
 /** setField writes the status and the splice. */
@@ -70,8 +75,8 @@ describe(`${backend.name} equals the reference`, () => {
     const hash = fc.oneof(fc.constantFrom(0xdeadbeef, 0x0badc0de), fc.nat({ max: 0xffffffff }));
     fc.assert(
       fc.property(input, hash, counter, options, (header, h, c, o) => {
-        const expected = enterResult(jsBackend, jsBackend.enter(header, h, c, o));
-        const actual = enterResult(backend, backend.enter(header, h, c, o));
+        const expected = enterResult(jsBackend, header, h, c, o);
+        const actual = enterResult(backend, header, h, c, o);
         expect(actual).toEqual(expected);
       }),
       { numRuns: runs(10_000) },
@@ -83,8 +88,8 @@ describe(`${backend.name} equals the reference`, () => {
     fc.assert(
       fc.property(realisticHeader, entries, counter, (header, list, c) => {
         const withLoop = `${header};LoopGuard=${list.map(([h, n]) => `${h}:${n}`).join('|')}`;
-        const expected = enterResult(jsBackend, jsBackend.enter(withLoop, 0xdeadbeef, c, DEFAULTS));
-        expect(enterResult(backend, backend.enter(withLoop, 0xdeadbeef, c, DEFAULTS))).toEqual(expected);
+        const expected = enterResult(jsBackend, withLoop, 0xdeadbeef, c, DEFAULTS);
+        expect(enterResult(backend, withLoop, 0xdeadbeef, c, DEFAULTS)).toEqual(expected);
       }),
       { numRuns: runs(10_000) },
     );
@@ -94,19 +99,45 @@ describe(`${backend.name} equals the reference`, () => {
     const batch = fc.array(fc.oneof({ weight: 12, arbitrary: anyHeader }, { weight: 1, arbitrary: longHeader }), { maxLength: 12 });
     fc.assert(
       fc.property(batch, fc.nat({ max: 0xffffffff }), counter, options, (headers, h, c, o) => {
-        const expected = batchResult(jsBackend, jsBackend.enterBatch(headers, h, c, o), headers.length);
-        expect(batchResult(backend, backend.enterBatch(headers, h, c, o), headers.length)).toEqual(expected);
+        const expected = batchResult(jsBackend, headers, h, c, o);
+        expect(batchResult(backend, headers, h, c, o)).toEqual(expected);
         // The reference's batch is its single enter, header by header, the ends counted up.
         let end = 0;
+        const alone = jsBackend.enterer(h, c, o);
         headers.forEach((header, i) => {
-          const alone = jsBackend.enter(header, h, c, o);
-          if (alone[B_STATUS] !== 0) {
-            expect(expected[i]).toEqual([alone[B_STATUS], alone[B_OFFSET], 0, 0, 0, 0, end, '']);
+          const record = alone.enter(header);
+          if (record[B_STATUS] !== 0) {
+            expect(expected[i]).toEqual([record[B_STATUS], record[B_OFFSET], 0, 0, 0, 0, end, '']);
           } else {
-            end += jsBackend.entered(0).length;
-            expect(expected[i]).toEqual([...alone.subarray(0, B_OUTPUT_END), end, jsBackend.entered(0)]);
+            end += alone.entered(0).length;
+            expect(expected[i]).toEqual([...record.subarray(0, B_OUTPUT_END), end, alone.entered(0)]);
           }
         });
+      }),
+      { numRuns: runs(2_000) },
+    );
+  });
+
+  it('enterers with different options, used in turn: each answers as if it were alone', () => {
+    const guard = fc.tuple(fc.nat({ max: 0xffffffff }), counter, options);
+    fc.assert(
+      fc.property(fc.array(input, { minLength: 1, maxLength: 4 }), guard, guard, (headers, [h1, c1, o1], [h2, c2, o2]) => {
+        const turns = [
+          { enterer: backend.enterer(h1, c1, o1), hash: h1, counter: c1, options: o1 },
+          { enterer: backend.enterer(h2, c2, o2), hash: h2, counter: c2, options: o2 },
+        ];
+        for (const header of headers) {
+          for (const turn of turns) {
+            const record = turn.enterer.enter(header);
+            const actual = record[B_STATUS] !== 0 ? [record[B_STATUS], record[B_OFFSET]] : [...record.subarray(0, BATCH_SLOTS), turn.enterer.entered(0)];
+            expect(actual).toEqual(enterResult(jsBackend, header, turn.hash, turn.counter, turn.options));
+          }
+        }
+        for (const turn of turns) {
+          const record = turn.enterer.enterBatch(headers);
+          const actual = headers.map((_, i) => [...record.subarray(i * BATCH_SLOTS, (i + 1) * BATCH_SLOTS), turn.enterer.entered(i)]);
+          expect(actual).toEqual(batchResult(jsBackend, headers, turn.hash, turn.counter, turn.options));
+        }
       }),
       { numRuns: runs(2_000) },
     );

@@ -3,7 +3,7 @@
  * for browsers and workers) register which backends they can load, then re-export this.
  */
 import { selectBackend, type Backend, type BackendChoice, type BackendName } from './backend.js';
-import type { CounterOptions } from './backends/types.js';
+import type { CounterOptions, Enterer } from './backends/types.js';
 import { E_INVALID_OPTION, E_INVALID_VALUE, E_OK } from './codes.js';
 import {
   DEFAULT_MAX_COUNT,
@@ -377,6 +377,8 @@ export class LoopGuard {
   readonly #hash: number;
   readonly #options: ResolvedOptions;
   readonly #backend: Backend;
+  /** This guard's loop counter on its backend (its own configuration there). */
+  readonly #enterer: Enterer;
   /** The SipHash keys, as bytes: the first signs, every one verifies; empty without signing. */
   readonly #keys: readonly Uint8Array[];
   readonly #appendedLength: number;
@@ -405,6 +407,7 @@ export class LoopGuard {
     this.resource = resource;
     this.#hash = hashOf(resource, this.#backend);
     this.resourceHash = hashHex(this.#hash);
+    this.#enterer = this.#backend.enterer(this.#hash, this.#counter, this.#options);
   }
 
   /** The backend this guard runs on. */
@@ -425,11 +428,11 @@ export class LoopGuard {
   enter(header: string, options?: EnterOptions): EnterResult {
     if (typeof header !== 'string') requireString(header, 'header');
     if (this.#keys.length !== 0 || (options !== undefined && !isTrusted(options))) return this.#enterChecked(header, isTrusted(options));
-    const backend = this.#backend;
-    const record = backend.enter(header, this.#hash, this.#counter, this.#options);
+    const enterer = this.#enterer;
+    const record = enterer.enter(header);
     const status = record[B_STATUS];
     if (status !== E_OK) throw new TraceHeaderError(status, record[B_OFFSET]);
-    const outgoing = backend.entered(0);
+    const outgoing = enterer.entered(0);
     // The same shape as `#result` builds (one hidden class for every result).
     return {
       resource: this.resource,
@@ -465,8 +468,8 @@ export class LoopGuard {
       }
       return results;
     }
-    const backend = this.#backend;
-    const record = backend.enterBatch(headers, this.#hash, this.#counter, this.#options);
+    const enterer = this.#enterer;
+    const record = enterer.enterBatch(headers);
     for (let i = 0; i < headers.length; i++) {
       const at = i * BATCH_SLOTS;
       const status = record[at + B_STATUS];
@@ -474,7 +477,7 @@ export class LoopGuard {
         results[i] = new TraceHeaderError(status, record[at + B_OFFSET]);
         continue;
       }
-      const outgoing = backend.entered(i);
+      const outgoing = enterer.entered(i);
       results[i] = this.#result(record, at, outgoing, this.#usedTrust(headers[i], outgoing));
     }
     return results;
@@ -549,10 +552,10 @@ export class LoopGuard {
       input = this.#setField(header, options.loopKey, fresh);
       loopValueLength = fresh.length;
     }
-    const record = backend.enter(input, this.#hash, this.#counter, options);
+    const record = this.#enterer.enter(input);
     const status = record[B_STATUS];
     if (status !== E_OK) throw new TraceHeaderError(status, record[B_OFFSET]);
-    let outgoing = backend.entered(0);
+    let outgoing = this.#enterer.entered(0);
     const result = this.#result(record, 0, outgoing, trust);
     if (this.#keys.length === 0) return result;
     // Where the new loop value is: `enter` splices the old value (or appends `;key=value` after

@@ -1,7 +1,6 @@
 //! Set a field: the result is the input with only the target field's value replaced (or one
 //! field appended), it parses, and setting the same value again changes nothing. Invalid keys
-//! and values are refused at the offset of their first bad byte. Also: `format_header` from the
-//! header's parts builds exactly the naive `key=value;…`, or refuses the first bad part.
+//! and values are refused at the offset of their first bad byte.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;

@@ -11,12 +11,17 @@
 use std::ops::Range;
 
 use trace_lineage_core::codes::{DiagnosticCode, ErrorCode};
-use trace_lineage_core::rewrite::{format_header, percent_encode_env, EnterOptions, HeaderParts, MAX_MAX_ENTRIES};
+use trace_lineage_core::rewrite::{EnterOptions, Splice, MAX_MAX_ENTRIES};
 use trace_lineage_core::validate::{self, Entries, LineageFormat};
 use trace_lineage_core::{
-    apply, enter, record, resource_hash, set_field, Accessor, Error, Options, TraceHeader, DEFAULT_MAX_FIELDS, DEFAULT_MAX_LENGTH,
-    KNOWN_KEYS, MAX_MAX_FIELDS, MAX_MAX_LENGTH,
+    enter, record, resource_hash, set_field, Accessor, Error, Options, TraceHeader, DEFAULT_MAX_FIELDS, DEFAULT_MAX_LENGTH, KNOWN_KEYS,
+    MAX_MAX_FIELDS,
 };
+
+/// The input with `splice` applied: the header a setter's caller builds from the inserted bytes.
+fn apply(input: &[u8], splice: &Splice, insert: &[u8]) -> Vec<u8> {
+    [&input[..splice.start], &insert[..splice.insert_length], &input[splice.end..]].concat()
+}
 
 /// Loop keys the targets choose from (the last one differs from the first only in case).
 pub const LOOP_KEYS: [&[u8]; 4] = [b"LoopGuard", b"Hops", b"x", b"loopguard"];
@@ -475,8 +480,8 @@ fn check_rewrite_error(error: Error, input: &[u8], options: &Options<'_>, expect
 /// Enter `hash` and check the count, the entries and the splice against the naive model. The
 /// outgoing header and the count, if any.
 pub fn check_enter(input: &[u8], options: &Options<'_>, hash: u32, counter: &EnterOptions) -> Option<(Vec<u8>, u32)> {
-    let mut insert = vec![0u8; options.max_length as usize];
-    let result = enter(input, options, hash, counter, &mut insert);
+    let mut outgoing = vec![0u8; record::batch_output_capacity(input.len(), 1, options.loop_key.len())];
+    let result = enter(input, options, hash, counter, &mut outgoing);
     match (result, check_parse(input, options)) {
         (Err(error), Err(parse_error)) => {
             assert_eq!(error, parse_error);
@@ -526,8 +531,11 @@ pub fn check_enter(input: &[u8], options: &Options<'_>, hash: u32, counter: &Ent
     assert_eq!(entered.is_loop, count > counter.threshold);
     assert_eq!(entered.evicted as usize, evict);
     assert_eq!(entered.dropped as usize, malformed + own.len().saturating_sub(1));
-    let out = apply(input, &entered.splice, &insert);
+    let out = outgoing[..entered.length].to_vec();
     assert_eq!(out, expected, "enter changed more than the loop field");
+    let splice = entered.splice;
+    let inserted = &out[splice.start..splice.start + splice.insert_length];
+    assert_eq!(apply(input, &splice, inserted), out, "the splice does not say what changed");
     let after = check_parse(&out, options).expect("the outgoing header parses");
     let (out_entries, out_malformed) = naive_entries(after.loop_field().map(|v| v.value).unwrap_or_default());
     assert_eq!(out_malformed, 0);
@@ -538,101 +546,12 @@ pub fn check_enter(input: &[u8], options: &Options<'_>, hash: u32, counter: &Ent
 
 /// Enter the outgoing header again: the count goes on from where it was, never down.
 pub fn check_enter_again(out: &[u8], options: &Options<'_>, hash: u32, counter: &EnterOptions, previous: u32) {
-    let mut insert = vec![0u8; options.max_length as usize];
-    if let Ok(entered) = enter(out, options, hash, counter, &mut insert) {
+    let mut outgoing = vec![0u8; record::batch_output_capacity(out.len(), 1, options.loop_key.len())];
+    if let Ok(entered) = enter(out, options, hash, counter, &mut outgoing) {
         assert_eq!(entered.count, previous.saturating_add(1).min(counter.max_count));
         assert!(entered.count >= previous, "the count went down");
         assert_eq!(entered.dropped, 0);
     }
-}
-
-/// Whether a setter or `format_header` may write these bytes as a value.
-fn naive_value_ok(value: &[u8]) -> bool {
-    !value.is_empty() && value.iter().all(|&b| b.is_ascii_graphic() && b != b';')
-}
-
-/// Build a header with `format_header` from parts taken from `header` (its typed values as
-/// written, and its other fields; with `all_fields`, Root/Parent/Sampled among the fields too,
-/// which must be refused) and check it against the naive build: `Root;Parent;Sampled` first,
-/// then the fields, `key=value` joined by `;`; or the first invalid part, at its offset.
-pub fn check_format_header(header: &[u8], all_fields: bool) {
-    let fields = naive_fields(header);
-    let typed = [&b"Root"[..], b"Parent", b"Sampled"];
-    let value_of = |key: &[u8]| last_with_key(header, &fields, key).and_then(|i| fields[i].value.clone()).map(|v| &header[v]);
-    let [root, parent, sampled] = typed.map(value_of);
-    let others: Vec<(&[u8], &[u8])> = fields
-        .iter()
-        .filter_map(|f| Some((&header[f.key.clone()], &header[f.value.clone()?])))
-        .filter(|(key, _)| all_fields || !typed.iter().any(|t| key.eq_ignore_ascii_case(t)))
-        .collect();
-    let parts = HeaderParts { root, parent, sampled, fields: &others };
-    let mut out = vec![0u8; 2 * header.len() + 64];
-    let result = format_header(&parts, &mut out);
-
-    // The naive build, and the first part it must refuse.
-    let mut expected: Vec<u8> = Vec::new();
-    let mut refused: Option<(ErrorCode, usize)> = None;
-    let valid_typed = [
-        root.is_some_and(|v| validate::root(v).is_ok()),
-        parent.is_some_and(|v| v.len() == 16 && v.iter().all(u8::is_ascii_hexdigit)),
-        sampled.is_some_and(|v| matches!(v, b"0" | b"1" | b"?")),
-    ];
-    for ((key, value), valid) in typed.iter().zip([root, parent, sampled]).zip(valid_typed) {
-        let Some(value) = value else { continue };
-        let start = expected.len() + usize::from(!expected.is_empty()) + key.len() + 1;
-        if !naive_value_ok(value) || !valid {
-            let bad_byte = value.iter().position(|&b| !(b.is_ascii_graphic() && b != b';'));
-            refused = Some((ErrorCode::InvalidValue, start + if value.is_empty() { 0 } else { bad_byte.unwrap_or(0) }));
-            break;
-        }
-        expected.extend_from_slice(&[&b";"[..usize::from(!expected.is_empty())], key, b"=", value].concat());
-    }
-    for &(key, value) in &others {
-        if refused.is_some() {
-            break;
-        }
-        let key_start = expected.len() + usize::from(!expected.is_empty());
-        let bad_key = key.iter().position(|&b| !(b.is_ascii_graphic() && b != b';' && b != b'='));
-        if key.is_empty() || bad_key.is_some() {
-            refused = Some((ErrorCode::InvalidKey, key_start + bad_key.unwrap_or(0)));
-        } else if typed.iter().any(|t| key.eq_ignore_ascii_case(t)) {
-            refused = Some((ErrorCode::InvalidKey, key_start));
-        } else if !naive_value_ok(value) {
-            let bad_byte = value.iter().position(|&b| !(b.is_ascii_graphic() && b != b';')).unwrap_or(0);
-            refused = Some((ErrorCode::InvalidValue, key_start + key.len() + 1 + bad_byte));
-        } else {
-            expected.extend_from_slice(&[&b";"[..usize::from(!expected.is_empty())], key, b"=", value].concat());
-        }
-    }
-    if refused.is_none() && expected.is_empty() {
-        refused = Some((ErrorCode::Empty, 0));
-    }
-    match (result, refused) {
-        (Ok(length), None) => {
-            assert_eq!(&out[..length], &expected[..]);
-            let wide = Options { max_length: MAX_MAX_LENGTH, max_fields: MAX_MAX_FIELDS, loop_key: b"LoopGuard" };
-            let built = TraceHeader::parse(&out[..length], &wide).expect("a built header parses");
-            assert_eq!(built.diagnostics(wide.loop_key).filter(|d| d.code == DiagnosticCode::Whitespace).count(), 0);
-        }
-        (Err(error), Some(refused)) => assert_eq!((error.code, error.offset), refused),
-        (result, refused) => panic!("format_header {result:?}, expected {refused:?}"),
-    }
-}
-
-/// `percent_encode_env` encodes exactly the control and non-ASCII bytes, as `%XX` upper-case.
-pub fn check_percent_encoding(value: &[u8]) {
-    let mut out = vec![0u8; 3 * value.len()];
-    let length = percent_encode_env(value, &mut out).expect("3 bytes a byte are enough");
-    let mut expected = Vec::with_capacity(3 * value.len());
-    for &b in value {
-        if (0x20..0x7f).contains(&b) {
-            expected.push(b);
-        } else {
-            expected.extend_from_slice(format!("%{b:02X}").as_bytes());
-        }
-    }
-    assert_eq!(&out[..length], &expected[..]);
-    assert!(out[..length].iter().all(|&b| is_header_byte(b) && b != b'\t'));
 }
 
 // ------------------------------------------------------------------ the targets
@@ -642,20 +561,17 @@ pub fn check_percent_encoding(value: &[u8]) {
 /// Parse anything: errors only where the policy says, at offsets inside the input; an accepted
 /// header is exactly the naive fields, comes back byte-identical from its spans, and its
 /// accessors, diagnostics and entries agree with the naive model. Also: the input as a bare
-/// Lineage value, and as an environment variable to percent-encode.
+/// Lineage value.
 pub fn parse_target(data: &[u8]) {
     let (config, header) = split(data);
     let _ = check_parse(header, &options(config));
     // The same bytes as a bare Lineage value: the bindings validate those without parsing.
     check_lineage(header);
-    // And as an environment variable to percent-encode.
-    check_percent_encoding(data);
 }
 
 /// Set a field: the result is the input with only the target field's value replaced (or one
 /// field appended), it parses, and setting the same value again changes nothing. Invalid keys
-/// and values are refused at the offset of their first bad byte. Also: `format_header` from the
-/// header's parts builds exactly the naive `key=value;…`, or refuses the first bad part.
+/// and values are refused at the offset of their first bad byte.
 pub fn rewrite_target(data: &[u8]) {
     let (config, header) = split(data);
     let options = options(config);
@@ -677,9 +593,6 @@ pub fn rewrite_target(data: &[u8]) {
     if let Some(out) = check_set_field(header, &options, &key, &value) {
         assert_eq!(check_set_field(&out, &options, &key, &value), Some(out), "setting it again changed the header");
     }
-    // Building a new header from this one's parts (bit 3 of config byte 3: Root, Parent and
-    // Sampled among the other fields too, which must be refused).
-    check_format_header(header, byte(config, 3) & 8 != 0);
 }
 
 /// Enter a resource: the count is the highest previous one plus one, saturated at the ceiling,

@@ -41,35 +41,37 @@ export const jsBackend: Backend = {
     validateLineageInto(value, out);
     return out;
   },
-  enter(header, hash, counter, options) {
-    const out = enterOne(header, hash, counter, options);
-    outgoing[0] = entered ?? '';
-    return out;
-  },
-  // Each header on its own: its slots from i * BATCH_SLOTS (an error is its result, with an
-  // empty outgoing header), B_OUTPUT_END counting the outgoing headers' lengths so far.
-  enterBatch(headers, hash, counter, options) {
-    if (batch.length < headers.length * BATCH_SLOTS) batch = new Uint32Array(Math.max(headers.length * BATCH_SLOTS, 2 * batch.length));
-    outgoing.length = headers.length;
-    let end = 0;
-    for (let i = 0; i < headers.length; i++) {
-      const work = enterOne(headers[i], hash, counter, options);
-      const at = i * BATCH_SLOTS;
-      if (entered === null) {
-        batch.fill(0, at, at + BATCH_SLOTS);
-        batch[at + B_STATUS] = work[B_STATUS];
-        batch[at + B_OFFSET] = work[B_OFFSET];
-        outgoing[i] = '';
-      } else {
-        for (let slot = 0; slot < B_OUTPUT_END; slot++) batch[at + slot] = work[slot];
-        end += entered.length;
-        outgoing[i] = entered;
+  enterer: (hash, counter, options) => ({
+    enter(header) {
+      const out = enterOne(header, hash, counter, options);
+      outgoing[0] = entered ?? '';
+      return out;
+    },
+    // Each header on its own: its slots from i * BATCH_SLOTS (an error is its result, with an
+    // empty outgoing header), B_OUTPUT_END counting the outgoing headers' lengths so far.
+    enterBatch(headers) {
+      if (batch.length < headers.length * BATCH_SLOTS) batch = new Uint32Array(Math.max(headers.length * BATCH_SLOTS, 2 * batch.length));
+      outgoing.length = headers.length;
+      let end = 0;
+      for (let i = 0; i < headers.length; i++) {
+        const work = enterOne(headers[i], hash, counter, options);
+        const at = i * BATCH_SLOTS;
+        if (entered === null) {
+          batch.fill(0, at, at + BATCH_SLOTS);
+          batch[at + B_STATUS] = work[B_STATUS];
+          batch[at + B_OFFSET] = work[B_OFFSET];
+          outgoing[i] = '';
+        } else {
+          for (let slot = 0; slot < B_OUTPUT_END; slot++) batch[at + slot] = work[slot];
+          end += entered.length;
+          outgoing[i] = entered;
+        }
+        batch[at + B_OUTPUT_END] = end;
       }
-      batch[at + B_OUTPUT_END] = end;
-    }
-    return batch;
-  },
-  entered: (index) => outgoing[index],
+      return batch;
+    },
+    entered: (index) => outgoing[index],
+  }),
   setField(header, key, value, options) {
     const out = recordFor(readLength(header.length, options), options.maxFields);
     insert = setFieldInto(header, key, value, options, out) ?? '';

@@ -5,9 +5,11 @@
  * The hot calls are plain N-API callbacks (`crates/napi/src/raw.rs`): the header goes in as the
  * JS string itself, results come back in a grow-only `Uint32Array` record passed with each
  * call, and text (an outgoing header, the bytes a setter inserts) as one flat string built in
- * Rust. Options and the resource hash are sent with `configure` only when they change. A
- * single `enter` passes nothing but the header: its results go into the addon's own slots
- * (`slots()`, an external buffer taken once), so that no typed array is looked up per call.
+ * Rust. Options, counter options and the resource hash go to the addon once, with `configure`,
+ * which returns a handle: each enterer (one per guard) holds its own, and a parse or set passes
+ * the one of its options object (made once per options object). A single `enter` passes the
+ * handle and the header: its results go into the addon's own slots (`slots()`, an external
+ * buffer taken once), so that no typed array is looked up per call.
  *
  * Why the results equal the reference's for any JS string: the addon reads each UTF-16 unit as
  * one byte (ASCII as itself, anything else 0x80, which no check of the core accepts), so every
@@ -16,26 +18,29 @@
  */
 import * as nativeAddon from '#native-addon';
 import { BATCH_SLOTS, outgoingAt, readLength, recordCapacity, SPLICE_RECORD_LENGTH, type ResolvedOptions } from '../record.js';
-import type { Backend, CounterOptions } from './types.js';
+import type { Backend, CounterOptions, Enterer } from './types.js';
+
+/** A handle to one `configure` call's options (a JS external; the addon frees it when it is collected). */
+export type NativeConfiguration = { readonly nativeConfiguration: unique symbol };
 
 /** The addon's exports (`crates/napi/src/lib.rs`, `raw.rs`). */
 export interface NativeAddon {
-  /** The options of the calls that follow, and the resource hash `enter`/`enterBatch` count. */
-  configure(maxLength: number, maxFields: number, loopKey: string, threshold: number, maxEntries: number, maxCount: number, hash: number): void;
+  /** A handle to these options, counter options and the resource hash `enter`/`enterBatch` count. */
+  configure(maxLength: number, maxFields: number, loopKey: string, threshold: number, maxEntries: number, maxCount: number, hash: number): NativeConfiguration;
   /**
-   * The addon's own `BATCH_SLOTS` slots, which `enter(header)` without a record writes into (no
-   * typed-array lookup per call). Throws where external buffers are not allowed (Electron).
+   * The addon's own `BATCH_SLOTS` slots, which `enter` writes into (no typed-array lookup per
+   * call). Throws where external buffers are not allowed (Electron's V8 sandbox).
    */
   slots(): Uint32Array;
   /** The status; the parse record in `record`. */
-  parse(header: string, record: Uint32Array): number;
+  parse(configuration: NativeConfiguration, header: string, record: Uint32Array): number;
   validateLineage(value: string, record: Uint32Array): number;
-  /** The outgoing header ('' on error); its batch slots in `record`, or in `slots()` without one. */
-  enter(header: string, record?: Uint32Array): string;
+  /** The outgoing header ('' on error); its batch slots in `slots()`. */
+  enter(configuration: NativeConfiguration, header: string): string;
   /** The outgoing headers back to back; header i's batch slots from `i * BATCH_SLOTS`. */
-  enterBatch(headers: readonly string[], record: Uint32Array): string;
+  enterBatch(configuration: NativeConfiguration, headers: readonly string[], record: Uint32Array): string;
   /** The text to insert; the splice in `record`. */
-  setField(header: string, key: string, value: string, record: Uint32Array): string;
+  setField(configuration: NativeConfiguration, header: string, key: string, value: string, record: Uint32Array): string;
   resourceHash(resource: string): number;
   /** SipHash-2-4 of `message` under the 16-byte `key`: 16 lowercase hex digits. */
   siphash(key: Uint8Array, message: Uint8Array): string;
@@ -58,6 +63,8 @@ function accept(exports: unknown): NativeAddon {
   const addon = (exports ?? {}) as Partial<NativeAddon>;
   const missing = ADDON_FUNCTIONS.filter((name) => typeof addon[name] !== 'function');
   if (missing.length > 0) throw new Error(`not a trace-lineage addon, or a stale one: no ${missing.join(', ')}`);
+  // An addon from before configuration handles returns nothing here.
+  if (typeof (addon as NativeAddon).configure(1, 1, 'x', 0, 1, 1, 0) !== 'object') throw new Error('a stale trace-lineage addon: configure returns no handle');
   return addon as NativeAddon;
 }
 
@@ -66,7 +73,7 @@ const firstLine = (error: unknown): string => (error instanceof Error ? error.me
 /**
  * The exports of the addon file at `path`, from `process.dlopen`, once per real path: kept on
  * `globalThis`, so that every copy of this module (the ESM and CommonJS builds, two bundles)
- * shares one exports object per file (the addon's state is per thread: see `AddonSession`).
+ * shares one exports object per file (the addon's result slots are per thread: see `sharedSlots`).
  * `fs` from `process.getBuiltinModule` (Node 20.16, 22.3): an ES-module import of `node:fs`
  * makes Node load its streams (19 built-in modules) at import: with `node:module`'s, 36 M
  * instructions of cold start (valgrind), about 4 ms.
@@ -137,51 +144,48 @@ function loadAddon(): { addon: NativeAddon; from: string } {
 }
 
 /**
- * What the addon holds for this JS thread (its state is per thread, not per exports object): the
- * options and hash it was last sent, and the slots it writes a single enter's results into.
- * Kept on the addon's exports object, which every copy of this module that loaded the same file
- * shares (the ESM and CommonJS builds, through `require`'s cache): each must know what the
- * others configured, and the addon keeps only the last `slots()` array it made.
+ * The slots the addon writes a single enter's results into: one `slots()` array per exports
+ * object, kept on it, since every copy of this module that loaded the same file (the ESM and
+ * CommonJS builds, through `require`'s cache) shares the addon's per-thread state, which points
+ * to the last `slots()` array it made. Throws where external buffers are not allowed: the native
+ * backend then does not load (WebAssembly runs instead).
  */
-interface AddonSession {
-  options: ResolvedOptions | undefined;
-  counter: CounterOptions | undefined;
-  hash: number;
-  /** `slots()`, or null where external buffers are not allowed (a record goes with each call). */
-  held: Uint32Array | null;
-}
-const SESSION = Symbol.for('trace-lineage.native-session');
-
-/** The addon, loaded once (the backend and the benchmark floors share it), and its session. */
-let loadedAddon: NativeAddon | undefined;
-let session: AddonSession | undefined;
-function load(): void {
-  const { addon } = loadAddon();
-  const holder = addon as unknown as Record<symbol, AddonSession | undefined>;
-  let existing = holder[SESSION];
-  if (existing === undefined) {
-    let held: Uint32Array | null = null;
-    try {
-      held = addon.slots();
-    } catch {
-      held = null;
-    }
-    existing = { options: undefined, counter: undefined, hash: 0, held };
-    Object.defineProperty(addon, SESSION, { value: existing });
+const SLOTS = Symbol.for('trace-lineage.native-slots');
+function sharedSlots(addon: NativeAddon): Uint32Array {
+  const holder = addon as unknown as Record<symbol, Uint32Array | undefined>;
+  let slots = holder[SLOTS];
+  if (slots === undefined) {
+    slots = addon.slots();
+    Object.defineProperty(holder, SLOTS, { value: slots });
   }
-  loadedAddon = addon;
-  session = existing;
+  return slots;
 }
+
+/** The addon, loaded once (the backend and the benchmark floors share it). */
+let loadedAddon: NativeAddon | undefined;
 export function loadNativeAddon(): NativeAddon {
-  if (loadedAddon === undefined) load();
-  return loadedAddon as NativeAddon;
+  loadedAddon ??= loadAddon().addon;
+  return loadedAddon;
 }
+
+/** One guard's loop counter: its configuration handle, and its last outgoing headers (back to back for a batch, delimited by the batch's record). */
+interface NativeEnterer extends Enterer {
+  readonly configuration: NativeConfiguration;
+  outgoing: string;
+  batchRecord: Uint32Array | undefined;
+}
+
+/** The counter options of a configuration for parse and set only (which do not count). */
+const UNUSED_COUNTER: CounterOptions = { threshold: 16, maxEntries: 8, maxCount: 0xffffffff };
 
 /** Load the addon (synchronously) and wrap it in the `Backend` interface. Throws if it cannot load. */
 export function loadNativeBackend(): Backend {
   const native = loadNativeAddon();
+  const held = sharedSlots(native);
+  const configure = (options: ResolvedOptions, counter: CounterOptions, hash: number): NativeConfiguration =>
+    native.configure(options.maxLength, options.maxFields, options.loopKey, counter.threshold, counter.maxEntries, counter.maxCount, hash);
 
-  // A grow-only record, passed with every call.
+  // A grow-only record, passed with every call but a single enter.
   let record: Uint32Array = new Uint32Array(recordCapacity(256, 64));
   function recordFor(slots: number): Uint32Array {
     if (record.length < slots) record = new Uint32Array(Math.max(slots, 2 * record.length));
@@ -190,37 +194,42 @@ export function loadNativeBackend(): Backend {
   const parseSlots = (length: number, options: ResolvedOptions): number =>
     recordCapacity(readLength(length, options), options.maxFields);
 
-  // The options and hash the addon holds (see `AddonSession`): sent again only when they are
-  // other objects or another hash (the API's are resolved once per guard or call, and never
-  // changed). The counter is the last one sent, or the defaults.
-  const state = session as AddonSession;
-  const defaultCounter: CounterOptions = { threshold: 16, maxEntries: 8, maxCount: 0xffffffff };
-  function configure(options: ResolvedOptions, counter: CounterOptions, hash: number): void {
-    native.configure(options.maxLength, options.maxFields, options.loopKey, counter.threshold, counter.maxEntries, counter.maxCount, hash);
-    state.options = options;
-    state.counter = counter;
-    state.hash = hash;
-  }
-  const configureOptions = (options: ResolvedOptions): void => configure(options, state.counter ?? defaultCounter, state.hash);
-  function configureFor(options: ResolvedOptions, counter: CounterOptions, hash: number): void {
-    if (options !== state.options || counter !== state.counter || hash !== state.hash) configure(options, counter, hash);
+  // The configuration of each options object a parse or set was called with (the API resolves
+  // options once per guard, and shares one object for the defaults); collected with it.
+  const optionsConfigurations = new WeakMap<ResolvedOptions, NativeConfiguration>();
+  function configurationOf(options: ResolvedOptions): NativeConfiguration {
+    let configuration = optionsConfigurations.get(options);
+    if (configuration === undefined) {
+      configuration = configure(options, UNUSED_COUNTER, 0);
+      optionsConfigurations.set(options, configuration);
+    }
+    return configuration;
   }
 
-  // The addon's own slots for a single enter, where the runtime allows them.
-  const held = state.held ?? undefined;
+  // Every enterer shares these functions (its state is on it): the API's call sites stay
+  // monomorphic however many guards there are.
+  function enterOne(this: NativeEnterer, header: string): Uint32Array {
+    this.outgoing = native.enter(this.configuration, header);
+    this.batchRecord = undefined;
+    return held;
+  }
+  function enterMany(this: NativeEnterer, headers: readonly string[]): Uint32Array {
+    const batchRecord = recordFor(headers.length * BATCH_SLOTS);
+    this.outgoing = native.enterBatch(this.configuration, headers, batchRecord);
+    this.batchRecord = batchRecord;
+    return batchRecord;
+  }
+  function enteredAt(this: NativeEnterer, index: number): string {
+    return this.batchRecord === undefined ? this.outgoing : outgoingAt(this.outgoing, this.batchRecord, index);
+  }
 
-  // The last enter's outgoing headers (back to back for a batch), and the record that delimits them.
-  let outgoing = '';
-  let outgoingRecord: Uint32Array = record;
-  let single = false;
   let insert = '';
 
   return {
     name: 'native',
     parse(header, options) {
-      if (options !== state.options) configureOptions(options);
       const out = recordFor(parseSlots(header.length, options));
-      native.parse(header, out);
+      native.parse(configurationOf(options), header, out);
       return out;
     },
     validateLineage(value) {
@@ -228,32 +237,17 @@ export function loadNativeBackend(): Backend {
       native.validateLineage(value, out);
       return out;
     },
-    enter(header, hash, counter, options) {
-      configureFor(options, counter, hash);
-      single = true;
-      if (held !== undefined) {
-        outgoing = native.enter(header);
-        return held;
-      }
-      outgoingRecord = recordFor(BATCH_SLOTS);
-      outgoing = native.enter(header, outgoingRecord);
-      return outgoingRecord;
-    },
-    enterBatch(headers, hash, counter, options) {
-      configureFor(options, counter, hash);
-      single = false;
-      outgoingRecord = recordFor(headers.length * BATCH_SLOTS);
-      outgoing = native.enterBatch(headers, outgoingRecord);
-      return outgoingRecord;
-    },
-    entered(index) {
-      if (single) return outgoing;
-      return outgoingAt(outgoing, outgoingRecord, index);
-    },
+    enterer: (hash, counter, options): NativeEnterer => ({
+      configuration: configure(options, counter, hash),
+      outgoing: '',
+      batchRecord: undefined,
+      enter: enterOne,
+      enterBatch: enterMany,
+      entered: enteredAt,
+    }),
     setField(header, key, value, options) {
-      if (options !== state.options) configureOptions(options);
       const out = recordFor(Math.max(parseSlots(header.length, options), SPLICE_RECORD_LENGTH));
-      insert = native.setField(header, key, value, out);
+      insert = native.setField(configurationOf(options), header, key, value, out);
       return out;
     },
     inserted: () => insert,

@@ -21,17 +21,11 @@ export interface Backend {
   /** Validate a bare Lineage value (record with maxFields 0). */
   validateLineage(value: string): Uint32Array;
   /**
-   * Count an entry of `hash` in the loop field: a batch of one. The record holds the header's
-   * batch slots (`B_*` of `record.ts`); `entered(0)` is the outgoing header.
+   * An enterer: the loop counter for one resource hash under these options, made once per guard
+   * (the native addon keeps them in a configuration handle of its own: no guard reconfigures
+   * another's).
    */
-  enter(header: string, hash: number, counter: CounterOptions, options: ResolvedOptions): Uint32Array;
-  /**
-   * `enter` for each header, in one call: header i's slots start at `i * BATCH_SLOTS` (its error,
-   * if any, is its result); `entered(i)` is its outgoing header.
-   */
-  enterBatch(headers: readonly string[], hash: number, counter: CounterOptions, options: ResolvedOptions): Uint32Array;
-  /** Outgoing header `index` of the last `enter`/`enterBatch` ('' where that header failed). */
-  entered(index: number): string;
+  enterer(hash: number, counter: CounterOptions, options: ResolvedOptions): Enterer;
   /** Set `key` to `value`; splice in the record, text via `inserted()`. */
   setField(header: string, key: string, value: string, options: ResolvedOptions): Uint32Array;
   /** The text to insert, after a successful `setField`. */
@@ -48,4 +42,20 @@ export interface Backend {
   loopTag(key: Uint8Array, root: string, loopValue: string): string;
   /** The error, diagnostic and reason name tables the backend was compiled with. */
   codeTables(): { errors: string[]; diagnostics: string[]; reasons: string[] };
+}
+
+/** The loop counter of one guard (`Backend.enterer`). Its records are reused: read one before the next call on the backend. */
+export interface Enterer {
+  /**
+   * Count an entry of the hash in the loop field: a batch of one. The record holds the header's
+   * batch slots (`B_*` of `record.ts`); `entered(0)` is the outgoing header.
+   */
+  enter(header: string): Uint32Array;
+  /**
+   * `enter` for each header, in one call: header i's slots start at `i * BATCH_SLOTS` (its error,
+   * if any, is its result); `entered(i)` is its outgoing header.
+   */
+  enterBatch(headers: readonly string[]): Uint32Array;
+  /** Outgoing header `index` of this enterer's last `enter`/`enterBatch` ('' where that header failed). */
+  entered(index: number): string;
 }

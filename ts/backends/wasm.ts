@@ -30,7 +30,7 @@ import {
   type ResolvedOptions,
 } from '../record.js';
 import { KEY_LENGTH, loopMessage, TAG_HEX_LENGTH } from '../siphash.js';
-import type { Backend } from './types.js';
+import type { Backend, Enterer } from './types.js';
 
 const E_BUFFER_TOO_SMALL = 8;
 const U32_MAX = 0xffffffff;
@@ -49,6 +49,15 @@ export interface WasmBackend extends Backend {
   floorEmpty(): void;
   /** A string into linear memory, through the module, and back out: the boundary's own cost. */
   floorEcho(text: string): string;
+}
+
+/** One guard's loop counter: its options and numbers (the output is the instance's, read before the next call). */
+interface WasmEnterer extends Enterer {
+  readonly options: ResolvedOptions;
+  readonly resourceHash: number;
+  readonly threshold: number;
+  readonly maxEntries: number;
+  readonly maxCount: number;
 }
 
 /** The compiled module, or its bytes (compiled when the backend loads). */
@@ -212,6 +221,41 @@ function createWasmBackend(): WasmBackend {
     return decodeOutput(TAG_HEX_LENGTH);
   }
 
+  // Every enterer shares these functions (its numbers are on it): the API's call sites stay
+  // monomorphic however many guards there are.
+  function enterOne(this: WasmEnterer, header: string): Uint32Array {
+    const { options } = this;
+    const text = boundedHeader(header, options);
+    const units = text.length;
+    const key = options.loopKey;
+    // `prepare`, only when something must change (the buffers are grow-only).
+    const outputBytes = batchOutputCapacity(3 * units, 1, key.length);
+    if (key !== loopKey || 3 * Math.max(units, key.length) + 4 > inputCapacity || outputBytes > outputCapacity || recordSlots < BATCH_SLOTS) {
+      prepare(options, units, 0, BATCH_SLOTS, outputBytes);
+    }
+    const length = encoder.encodeInto(text, input).written;
+    const status = glue.enter(length, options.maxLength, options.maxFields, this.resourceHash, this.threshold, this.maxEntries, this.maxCount);
+    if (status !== 0) throw new Error(`trace-lineage: the WebAssembly buffers were too small (a bug): status ${status}`);
+    const out = result();
+    outputLength = out[B_OUTPUT_END];
+    outputText = undefined;
+    single = true;
+    return out;
+  }
+  function enterMany(this: WasmEnterer, headers: readonly string[]): Uint32Array {
+    const { options } = this;
+    writeBatch(headers, options);
+    const status = glue.enterBatch(headers.length, options.maxLength, options.maxFields, this.resourceHash, this.threshold, this.maxEntries, this.maxCount);
+    return afterEnter(headers.length, status);
+  }
+
+  /** Outgoing header `index` of the last enter (decoded once, when first asked for). */
+  function entered(index: number): string {
+    outputText ??= decodeOutput(outputLength);
+    if (single) return outputText;
+    return outgoingAt(outputText, record, index);
+  }
+
   /** After an enter: the output is the outgoing headers, back to back. */
   function afterEnter(count: number, status: number): Uint32Array {
     if (status !== 0) throw new Error(`trace-lineage: the WebAssembly buffers were too small (a bug): status ${status}`);
@@ -271,38 +315,16 @@ function createWasmBackend(): WasmBackend {
       return result();
     },
 
-    enter(header, hash, { threshold, maxEntries, maxCount }, options) {
-      const text = boundedHeader(header, options);
-      const units = text.length;
-      const key = options.loopKey;
-      // `prepare`, only when something must change (the buffers are grow-only).
-      const outputBytes = batchOutputCapacity(3 * units, 1, key.length);
-      if (key !== loopKey || 3 * Math.max(units, key.length) + 4 > inputCapacity || outputBytes > outputCapacity || recordSlots < BATCH_SLOTS) {
-        prepare(options, units, 0, BATCH_SLOTS, outputBytes);
-      }
-      const length = encoder.encodeInto(text, input).written;
-      const { maxLength, maxFields } = options;
-      const status = glue.enter(length, maxLength, maxFields, hash >>> 0, threshold >>> 0, maxEntries >>> 0, maxCount >>> 0);
-      if (status !== 0) throw new Error(`trace-lineage: the WebAssembly buffers were too small (a bug): status ${status}`);
-      const out = result();
-      outputLength = out[B_OUTPUT_END];
-      outputText = undefined;
-      single = true;
-      return out;
-    },
-
-    enterBatch(headers, hash, { threshold, maxEntries, maxCount }, options) {
-      writeBatch(headers, options);
-      const { maxLength, maxFields } = options;
-      const status = glue.enterBatch(headers.length, maxLength, maxFields, hash >>> 0, threshold >>> 0, maxEntries >>> 0, maxCount >>> 0);
-      return afterEnter(headers.length, status);
-    },
-
-    entered(index) {
-      outputText ??= decodeOutput(outputLength);
-      if (single) return outputText;
-      return outgoingAt(outputText, record, index);
-    },
+    enterer: (hash, counter, options): WasmEnterer => ({
+      options,
+      resourceHash: hash >>> 0,
+      threshold: counter.threshold >>> 0,
+      maxEntries: counter.maxEntries >>> 0,
+      maxCount: counter.maxCount >>> 0,
+      enter: enterOne,
+      enterBatch: enterMany,
+      entered,
+    }),
 
     setField(header, key, value, options) {
       // Key and value are checked whole (an invalid byte anywhere is reported), the header bounded.

@@ -29,12 +29,12 @@ fn benches(c: &mut Criterion) {
     group.bench_function("record::parse 93 B", |b| b.iter(|| record::parse(black_box(LINEAGE_V1), &options, &mut slots)));
 
     let counter = EnterOptions::default();
-    let mut insert = [0u8; 256];
-    let entered = enter(SHORT, &options, 0xdead_beef, &counter, &mut insert).expect("valid");
-    assert_eq!(&insert[..entered.splice.insert_length], b";LoopGuard=deadbeef:1");
+    let mut outgoing = [0u8; 256];
+    let entered = enter(SHORT, &options, 0xdead_beef, &counter, &mut outgoing).expect("valid");
+    assert_eq!(&outgoing[SHORT.len()..entered.length], b";LoopGuard=deadbeef:1");
     group.throughput(Throughput::Bytes(SHORT.len() as u64));
     group.bench_function("enter 74 B", |b| {
-        b.iter(|| enter(black_box(SHORT), &options, 0xdead_beef, &counter, &mut insert).map(|e| e.count))
+        b.iter(|| enter(black_box(SHORT), &options, 0xdead_beef, &counter, &mut outgoing).map(|e| e.count))
     });
     group.finish();
 }

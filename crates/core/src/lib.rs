@@ -11,8 +11,10 @@
 //!   copied; an unchanged header serialises byte-identical because it *is* the input.
 //! * Typed accessors ([`TraceHeader::root`], [`TraceHeader::lineage`], …) validate their own
 //!   value and say why it is invalid ([`Reason`]).
-//! * [`rewrite::enter`], [`rewrite::set_field`] describe a rewrite as a [`rewrite::Splice`] of
-//!   the input: every byte outside it (AWS's `Lineage` included) stays where it was.
+//! * [`rewrite::enter`] writes the outgoing header, [`rewrite::set_field`] the bytes to insert;
+//!   each describes its rewrite as a [`rewrite::Splice`] of the input: every byte outside it
+//!   (AWS's `Lineage` included) stays where it was. Building a header from parts and
+//!   percent-encoding the environment's copy are done by the TypeScript API, not here.
 //! * [`siphash`]: SipHash-2-4 and the tag of a signed loop field ([`siphash::loop_tag`]).
 //! * [`record`] is the flat `u32` encoding the WASM and N-API bindings hand to JavaScript.
 //!
@@ -23,9 +25,6 @@
 //! ```
 #![no_std]
 #![forbid(unsafe_code)]
-
-#[cfg(feature = "alloc")]
-extern crate alloc;
 
 pub mod codes;
 mod header;
@@ -40,14 +39,4 @@ pub use header::{
     is_key_byte, Accessor, Diagnostic, Diagnostics, Error, Field, Options, TraceHeader, Value, DEFAULT_LOOP_KEY, DEFAULT_MAX_FIELDS,
     DEFAULT_MAX_LENGTH, KNOWN_KEYS, MAX_MAX_FIELDS, MAX_MAX_LENGTH, MIN_MAX_FIELDS, MIN_MAX_LENGTH,
 };
-pub use rewrite::{enter, enter_header, resource_hash, set_field, EnterOptions, Entered, Splice};
-
-/// Apply a splice: the outgoing header as a new vector.
-#[cfg(feature = "alloc")]
-pub fn apply(input: &[u8], splice: &Splice, insert: &[u8]) -> alloc::vec::Vec<u8> {
-    let mut out = alloc::vec::Vec::with_capacity(input.len() - (splice.end - splice.start) + splice.insert_length);
-    out.extend_from_slice(&input[..splice.start]);
-    out.extend_from_slice(&insert[..splice.insert_length]);
-    out.extend_from_slice(&input[splice.end..]);
-    out
-}
+pub use rewrite::{enter, resource_hash, set_field, EnterOptions, Entered, Splice};

@@ -264,7 +264,7 @@ pub const fn batch_output_capacity(input_length: usize, headers: usize, loop_key
     input_length + headers * (loop_key_length + 21)
 }
 
-/// [`rewrite::enter_header`] for each header of a batch: `input` holds the headers back to back,
+/// [`rewrite::enter`] for each header of a batch (a single enter of a binding is a batch of one): `input` holds the headers back to back,
 /// `lengths` their lengths in bytes. Header `i`'s result goes into the [`BATCH_SLOTS`] slots of
 /// `record` from `i * BATCH_SLOTS` (a header's error is its result, not the batch's), its
 /// outgoing header into `output` (at least [`batch_output_capacity`] bytes), after the previous
@@ -292,10 +292,10 @@ pub fn enter_batch(
             return too_small;
         };
         consumed += length as usize;
-        let result = usable.and_then(|()| rewrite::enter_header_checked(header, options, hash, enter_options, &mut output[written..]));
+        let result = usable.and_then(|()| rewrite::write_outgoing(header, options, hash, enter_options, &mut output[written..]));
         let outcome = match result {
-            Ok((entered, length)) => {
-                written += length;
+            Ok(entered) => {
+                written += entered.length;
                 [0, 0, entered.count, u32::from(entered.is_loop), entered.evicted, entered.dropped, written as u32]
             }
             Err(error) if error.code == ErrorCode::BufferTooSmall => return too_small,

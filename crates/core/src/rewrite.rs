@@ -1,11 +1,11 @@
-//! Rewriting: the loop counter (`enter`), setting a field, and building a new header.
+//! Rewriting: the loop counter (`enter`) and setting a field.
 //!
 //! A rewrite is a [`Splice`]: replace `start..end` of the input with the bytes written into the
 //! caller's buffer. Every other byte of the header stays exactly where it was.
 
 use crate::codes::ErrorCode;
-use crate::header::{is_key_byte, is_value_byte, Accessor, Error, Options, TraceHeader, KNOWN_KEYS};
-use crate::validate::{self, Entries, Entry};
+use crate::header::{is_key_byte, is_value_byte, Accessor, Error, Options, TraceHeader};
+use crate::validate::{Entries, Entry};
 
 /// FNV-1a 32-bit hash of a resource id (function ARN or name, queue URL, ...), over its bytes.
 pub fn resource_hash(resource: &[u8]) -> u32 {
@@ -105,8 +105,11 @@ pub struct Entered {
     pub count: u32,
     /// `count > threshold`.
     pub is_loop: bool,
-    /// How to produce the outgoing header.
+    /// Which part of the input was replaced: the outgoing header has the new bytes at
+    /// `splice.start..splice.start + splice.insert_length`, and the input's others around them.
     pub splice: Splice,
+    /// The outgoing header's length (the first `length` bytes of the output).
+    pub length: usize,
     /// Other resources' entries evicted to respect `max_entries`.
     pub evicted: u32,
     /// Malformed pieces of the loop field, and duplicates of this resource's entry, dropped.
@@ -114,7 +117,8 @@ pub struct Entered {
 }
 
 /// Count one more entry of the resource whose hash is `hash` in our loop field, and write the
-/// loop field's new value (or `;Key=value` if the header had none) into `output`.
+/// outgoing header into `output`: the input with the loop field's new value (or `;Key=value`
+/// after the last field, if the header had none), every other byte as it was.
 ///
 /// Malformed entries are dropped; duplicates of this resource's entry merge into the first,
 /// keeping the highest count. The count goes up by one and saturates at `max_count`. When more
@@ -122,39 +126,16 @@ pub struct Entered {
 /// evicted (the earliest first among equal counts), so a running loop's entries are the last to
 /// go. Entries are otherwise copied byte for byte.
 ///
+/// `output` needs room for the outgoing header: at most the input, `;Key=` and one
+/// `|<8 hex>:<count>` ([`crate::record::batch_output_capacity`] of one header).
+///
 /// Errors: the header's own ([`TraceHeader::parse`]); `InvalidOption`; `TooLong` (offset
 /// `max_length`) when the result would exceed `max_length`; `TooManyFields` (offset: where the
-/// field would go) when the loop field must be added to a header that has `max_fields` fields.
+/// field would go) when the loop field must be added to a header that has `max_fields` fields;
+/// `BufferTooSmall` when `output` cannot hold the outgoing header.
 pub fn enter(input: &[u8], options: &Options<'_>, hash: u32, enter_options: &EnterOptions, output: &mut [u8]) -> Result<Entered, Error> {
     check_enter_options(options, enter_options)?;
-    let mut out = Output { buffer: output, length: 0 };
-    count_entry(input, options, hash, enter_options, &mut out, false)
-}
-
-/// [`enter`], writing the whole outgoing header into `output` instead of the splice's bytes:
-/// returns what was entered and the outgoing header's length.
-pub fn enter_header(
-    input: &[u8],
-    options: &Options<'_>,
-    hash: u32,
-    enter_options: &EnterOptions,
-    output: &mut [u8],
-) -> Result<(Entered, usize), Error> {
-    check_enter_options(options, enter_options)?;
-    enter_header_checked(input, options, hash, enter_options, output)
-}
-
-/// [`enter_header`] with options already checked (a batch checks them once).
-pub(crate) fn enter_header_checked(
-    input: &[u8],
-    options: &Options<'_>,
-    hash: u32,
-    enter_options: &EnterOptions,
-    output: &mut [u8],
-) -> Result<(Entered, usize), Error> {
-    let mut out = Output { buffer: output, length: 0 };
-    let entered = count_entry(input, options, hash, enter_options, &mut out, true)?;
-    Ok((entered, out.length))
+    write_outgoing(input, options, hash, enter_options, output)
 }
 
 /// The parse options and the counter's options are usable.
@@ -167,16 +148,15 @@ pub(crate) fn check_enter_options(options: &Options<'_>, enter_options: &EnterOp
     Ok(())
 }
 
-/// The work of [`enter`]: writes the new loop value (or `;Key=value`) into `out`, preceded and
-/// followed by the rest of the input when `whole_header`.
-fn count_entry(
+/// [`enter`] with options already checked (a batch checks them once, for every header).
+pub(crate) fn write_outgoing(
     input: &[u8],
     options: &Options<'_>,
     hash: u32,
     enter_options: &EnterOptions,
-    out: &mut Output<'_>,
-    whole_header: bool,
+    output: &mut [u8],
 ) -> Result<Entered, Error> {
+    let out = &mut Output { buffer: output, length: 0 };
     let EnterOptions { threshold, max_entries, max_count } = *enter_options;
     let header = TraceHeader::parse(input, options)?;
     let loop_field = header.accessor(Accessor::Loop);
@@ -216,9 +196,7 @@ fn count_entry(
         Some((_, start, end)) => (start, end),
         None => (header.last_field_end(), header.last_field_end()),
     };
-    if whole_header {
-        out.push(&input[..start]);
-    }
+    out.push(&input[..start]);
     let insert_start = out.length;
     if loop_field.is_none() {
         out.push(b";");
@@ -262,9 +240,7 @@ fn count_entry(
         out.push(b":1");
     }
     let insert_length = out.length - insert_start;
-    if whole_header {
-        out.push(&input[end..]);
-    }
+    out.push(&input[end..]);
     if input.len() - (end - start) + insert_length > options.max_length as usize {
         return Err(Error::new(ErrorCode::TooLong, options.max_length as usize));
     }
@@ -272,7 +248,7 @@ fn count_entry(
         return Err(Error::new(ErrorCode::BufferTooSmall, 0));
     }
     let splice = Splice { start, end, insert_length };
-    Ok(Entered { count, is_loop: count > threshold, splice, evicted: evict, dropped })
+    Ok(Entered { count, is_loop: count > threshold, splice, length: out.length, evicted: evict, dropped })
 }
 
 /// Which of the other resources' entries go when `evict` of them must: the `evict` lowest by
@@ -362,91 +338,4 @@ pub fn set_field(input: &[u8], options: &Options<'_>, key: &[u8], value: &[u8], 
     };
     out.push(value);
     out.finish(input, start, end, options.max_length)
-}
-
-/// The parts of a new header: `Root`, `Parent`, `Sampled` come first, then `fields` in order.
-#[derive(Clone, Copy, Debug, Default)]
-pub struct HeaderParts<'p> {
-    /// `Root`, validated.
-    pub root: Option<&'p [u8]>,
-    /// `Parent`, validated.
-    pub parent: Option<&'p [u8]>,
-    /// `Sampled`, validated.
-    pub sampled: Option<&'p [u8]>,
-    /// Further fields, in order (not Root/Parent/Sampled again).
-    pub fields: &'p [(&'p [u8], &'p [u8])],
-}
-
-/// A typed part of a new header: key, value if given, and its validator.
-type TypedPart<'p> = (&'static [u8], Option<&'p [u8]>, validate::Validator);
-
-/// Build a new header into `output`: `Root;Parent;Sampled` first, no spaces. On error the offset
-/// is where the bad part (or the bad byte) starts in the header being built. Returns its length.
-pub fn format_header(parts: &HeaderParts<'_>, output: &mut [u8]) -> Result<usize, Error> {
-    let mut out = Output { buffer: output, length: 0 };
-    let typed: [TypedPart<'_>; 3] = [
-        (b"Root", parts.root, validate::root),
-        (b"Parent", parts.parent, validate::parent),
-        (b"Sampled", parts.sampled, validate::sampled),
-    ];
-    for (key, value, check) in typed {
-        let Some(value) = value else { continue };
-        let start = out.length + usize::from(out.length > 0) + key.len() + 1;
-        if let Some(at) = first_invalid(value, is_value_byte) {
-            return Err(Error::new(ErrorCode::InvalidValue, start + at));
-        }
-        if check(value).is_err() {
-            return Err(Error::new(ErrorCode::InvalidValue, start));
-        }
-        if out.length > 0 {
-            out.push(b";");
-        }
-        out.push(key);
-        out.push(b"=");
-        out.push(value);
-    }
-    for &(key, value) in parts.fields {
-        let key_start = out.length + usize::from(out.length > 0);
-        if let Some(at) = first_invalid(key, is_key_byte) {
-            return Err(Error::new(ErrorCode::InvalidKey, key_start + at));
-        }
-        if KNOWN_KEYS[..3].iter().any(|known| key.eq_ignore_ascii_case(known)) {
-            return Err(Error::new(ErrorCode::InvalidKey, key_start));
-        }
-        if let Some(at) = first_invalid(value, is_value_byte) {
-            return Err(Error::new(ErrorCode::InvalidValue, key_start + key.len() + 1 + at));
-        }
-        if out.length > 0 {
-            out.push(b";");
-        }
-        out.push(key);
-        out.push(b"=");
-        out.push(value);
-    }
-    if out.length == 0 {
-        return Err(Error::new(ErrorCode::Empty, 0));
-    }
-    if out.length > out.buffer.len() {
-        return Err(Error::new(ErrorCode::BufferTooSmall, 0));
-    }
-    Ok(out.length)
-}
-
-/// Percent-encode what the environment may smuggle into a header (`_X_AMZN_TRACE_ID`): control
-/// bytes (as the AWS SDKs do) and every non-ASCII byte, as `%XX` upper-case; `%` is kept.
-/// Returns the encoded length (at most 3 × the input); `output` must hold it.
-pub fn percent_encode_env(value: &[u8], output: &mut [u8]) -> Result<usize, Error> {
-    const HEX: &[u8; 16] = b"0123456789ABCDEF";
-    let mut out = Output { buffer: output, length: 0 };
-    for &b in value {
-        if !(0x20..0x7f).contains(&b) {
-            out.push(&[b'%', HEX[usize::from(b >> 4)], HEX[usize::from(b & 0xf)]]);
-        } else {
-            out.push(&[b]);
-        }
-    }
-    if out.length > out.buffer.len() {
-        return Err(Error::new(ErrorCode::BufferTooSmall, 0));
-    }
-    Ok(out.length)
 }

@@ -2,7 +2,12 @@
 
 use trace_lineage_core::codes::{DiagnosticCode as D, ErrorCode, Reason};
 use trace_lineage_core::validate::{lineage_format, Entries, LineageFormat};
-use trace_lineage_core::{apply, enter, record, resource_hash, set_field, EnterOptions, Options, TraceHeader};
+use trace_lineage_core::{enter, record, resource_hash, set_field, EnterOptions, Options, Splice, TraceHeader};
+
+/// The input with `splice` applied: what a setter's caller builds from the bytes it inserts.
+fn spliced(input: &[u8], splice: &Splice, insert: &[u8]) -> Vec<u8> {
+    [&input[..splice.start], &insert[..splice.insert_length], &input[splice.end..]].concat()
+}
 
 const ROOT: &str = "1-5759e988-bd862e3fe1be46a994272793";
 const FULL: &[u8] = b"Root=1-5759e988-bd862e3fe1be46a994272793;Parent=53995c3f42cd8ad8;Sampled=1;Lineage=a87bd80c:1|68fd508a:5";
@@ -82,7 +87,7 @@ fn hard_errors() {
 fn enter_string(input: &[u8], resource: &str, options: EnterOptions) -> (u32, bool, String) {
     let mut out = [0u8; 8192];
     let entered = enter(input, &Options::default(), resource_hash(resource.as_bytes()), &options, &mut out).expect("enters");
-    let header = String::from_utf8(apply(input, &entered.splice, &out)).expect("ascii");
+    let header = String::from_utf8(out[..entered.length].to_vec()).expect("ascii");
     (entered.count, entered.is_loop, header)
 }
 
@@ -106,7 +111,7 @@ fn enter_evicts_lowest_counts_and_repairs() {
     let (_, _, out) = enter_string(input.as_bytes(), "orders", EnterOptions { threshold: 16, max_entries: 3, max_count: u32::MAX });
     assert_eq!(out, format!("Root={ROOT};LoopGuard=11111111:5|33333333:1|{own}:1"));
     let input = format!("Root={ROOT};LoopGuard=zz|11111111:2||{own}:2|{own}:9");
-    let mut buffer = [0u8; 64];
+    let mut buffer = [0u8; 256];
     let entered =
         enter(input.as_bytes(), &Options::default(), resource_hash(b"orders"), &EnterOptions::default(), &mut buffer).expect("enters");
     assert_eq!((entered.count, entered.dropped), (10, 3));
@@ -117,7 +122,7 @@ fn enter_evicts_lowest_counts_and_repairs() {
     let input = format!("Root={ROOT};LoopGuard={own}:98");
     assert_eq!(enter_string(input.as_bytes(), "orders", ceiling).0, 99);
     let bad = EnterOptions { max_count: 16, ..EnterOptions::default() };
-    let mut buffer = [0u8; 64];
+    let mut buffer = [0u8; 256];
     let refused = enter(input.as_bytes(), &Options::default(), 1, &bad, &mut buffer).map_err(|e| e.code);
     assert_eq!(refused.err(), Some(ErrorCode::InvalidOption));
 }
@@ -127,7 +132,7 @@ fn set_field_and_limits() {
     let mut out = [0u8; 64];
     let splice = set_field(FULL, &Options::default(), b"sampled", b"0", &mut out).expect("sets");
     let expected = String::from_utf8_lossy(FULL).replace("Sampled=1", "Sampled=0");
-    assert_eq!(apply(FULL, &splice, &out), expected.as_bytes());
+    assert_eq!(spliced(FULL, &splice, &out), expected.as_bytes());
     let lineage = set_field(FULL, &Options::default(), b"Lineage", b"1:fe460cdd:0", &mut out).map_err(|e| (e.code, e.offset));
     assert_eq!(lineage.err(), Some((ErrorCode::InvalidKey, 0)));
     let long = vec![b'x'; 8190];
@@ -162,14 +167,16 @@ fn enter_batch_equals_entering_each_header() {
     for (header, slots) in headers.iter().zip(slots.chunks_exact(record::BATCH_SLOTS)) {
         let end = slots[record::B_OUTPUT_END] as usize;
         let mut alone = [0u8; 256];
-        match trace_lineage_core::enter_header(header, &options, hash, &counter, &mut alone) {
-            Ok((entered, length)) => {
+        match enter(header, &options, hash, &counter, &mut alone) {
+            Ok(entered) => {
                 let expected = [0, 0, entered.count, u32::from(entered.is_loop), entered.evicted, entered.dropped];
                 assert_eq!(slots[..record::B_OUTPUT_END], expected);
-                assert_eq!(&output[start..end], &alone[..length]);
-                let mut insert = [0u8; 256];
-                let splice = enter(header, &options, hash, &counter, &mut insert).expect("enters alone").splice;
-                assert_eq!(apply(header, &splice, &insert), &alone[..length]);
+                assert_eq!(&output[start..end], &alone[..entered.length]);
+                // The splice says where the new bytes are: the input's others around them.
+                let Splice { start: from, end: to, insert_length } = entered.splice;
+                let inserted = &alone[from..from + insert_length];
+                assert_eq!(spliced(header, &entered.splice, inserted), &alone[..entered.length]);
+                assert_eq!(entered.length, header.len() - (to - from) + insert_length);
             }
             Err(error) => {
                 assert_eq!(slots[..record::B_COUNT], [error.code as u32, error.offset as u32]);
@@ -207,25 +214,4 @@ fn enter_batch_equals_entering_each_header() {
     let unusable = EnterOptions { max_count: 1, ..counter };
     assert_eq!(record::enter_batch(&input, &lengths, &options, hash, &unusable, &mut slots, &mut output), 0);
     assert!(slots.chunks_exact(record::BATCH_SLOTS).all(|slots| slots == [ErrorCode::InvalidOption as u32, 0, 0, 0, 0, 0, 0]));
-}
-
-#[test]
-fn format_header_and_percent_encoding() {
-    use trace_lineage_core::rewrite::{format_header, percent_encode_env, HeaderParts};
-    let mut out = [0u8; 256];
-    let fields: &[(&[u8], &[u8])] = &[(b"Lineage", b"1:fe460cdd:0")];
-    let parts = HeaderParts { root: Some(ROOT.as_bytes()), parent: Some(b"53995c3f42cd8ad8"), sampled: Some(b"1"), fields };
-    let length = format_header(&parts, &mut out).expect("builds");
-    assert_eq!(&out[..length], format!("Root={ROOT};Parent=53995c3f42cd8ad8;Sampled=1;Lineage=1:fe460cdd:0").as_bytes());
-    let bad_root = HeaderParts { root: Some(b"nope"), ..HeaderParts::default() };
-    assert_eq!(format_header(&bad_root, &mut out).map_err(|e| (e.code, e.offset)).err(), Some((ErrorCode::InvalidValue, 5)));
-    let again: &[(&[u8], &[u8])] = &[(b"root", ROOT.as_bytes())];
-    let duplicate = HeaderParts { root: Some(ROOT.as_bytes()), fields: again, ..HeaderParts::default() };
-    assert_eq!(format_header(&duplicate, &mut out).map_err(|e| (e.code, e.offset)).err(), Some((ErrorCode::InvalidKey, 41)));
-    assert_eq!(format_header(&HeaderParts::default(), &mut out).map_err(|e| e.code).err(), Some(ErrorCode::Empty));
-
-    let length = percent_encode_env("a\tb%c\u{e9}\u{7f}".as_bytes(), &mut out).expect("encodes");
-    assert_eq!(&out[..length], b"a%09b%c%C3%A9%7F");
-    let length = percent_encode_env(b"Sampled=1\r\n", &mut out).expect("encodes");
-    assert_eq!(&out[..length], b"Sampled=1%0D%0A");
 }

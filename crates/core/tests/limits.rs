@@ -3,7 +3,7 @@
 
 use trace_lineage_core::codes::ErrorCode;
 use trace_lineage_core::rewrite::MAX_MAX_ENTRIES;
-use trace_lineage_core::{apply, enter, resource_hash, set_field, EnterOptions, Options, TraceHeader, MAX_MAX_FIELDS, MAX_MAX_LENGTH};
+use trace_lineage_core::{enter, resource_hash, set_field, EnterOptions, Options, TraceHeader, MAX_MAX_FIELDS, MAX_MAX_LENGTH};
 
 const ROOT: &str = "Root=1-5759e988-bd862e3fe1be46a994272793";
 
@@ -32,16 +32,17 @@ fn parse_error(input: &str, options: &Options<'_>) -> Option<(ErrorCode, usize)>
 
 /// Enter `orders`: (count, is_loop, evicted, outgoing header) or the error.
 fn enter_orders(input: &str, options: &Options<'_>, counter: EnterOptions) -> Result<(u32, bool, u32, String), (ErrorCode, usize)> {
-    let mut out = vec![0u8; options.max_length as usize];
+    let mut out = vec![0u8; input.len() + options.loop_key.len() + 21];
     let entered = enter(input.as_bytes(), options, own(), &counter, &mut out).map_err(|e| (e.code, e.offset))?;
-    let header = String::from_utf8(apply(input.as_bytes(), &entered.splice, &out)).unwrap_or_default();
+    let header = String::from_utf8(out[..entered.length].to_vec()).unwrap_or_default();
     Ok((entered.count, entered.is_loop, entered.evicted, header))
 }
 
 fn set(input: &str, options: &Options<'_>, key: &str, value: &str) -> Result<String, (ErrorCode, usize)> {
     let mut out = vec![0u8; options.max_length as usize];
     let splice = set_field(input.as_bytes(), options, key.as_bytes(), value.as_bytes(), &mut out).map_err(|e| (e.code, e.offset))?;
-    Ok(String::from_utf8(apply(input.as_bytes(), &splice, &out)).unwrap_or_default())
+    let header = [&input.as_bytes()[..splice.start], &out[..splice.insert_length], &input.as_bytes()[splice.end..]].concat();
+    Ok(String::from_utf8(header).unwrap_or_default())
 }
 
 fn defaults() -> Options<'static> {

@@ -6,8 +6,9 @@
 //! Every export is a plain N-API callback (`raw.rs`, the project's only `unsafe` code, on the
 //! raw declarations of `napi-sys`): strings in (one byte per UTF-16 unit), numbers into a
 //! `Uint32Array` record the caller passes, and, where a call produces text, one flat string
-//! back. Options are sent once with `configure` and kept per JS thread. Nothing needs to be
-//! freed. Two of the callbacks are benchmark floors (`floorEmpty`, `floorEcho`): the cost of
+//! back. Options are sent once per guard with `configure`, which returns a handle (a JS
+//! external) that the calls take; V8's collection of a handle frees its configuration, so
+//! nothing needs to be freed by the caller. Two of the callbacks are benchmark floors (`floorEmpty`, `floorEcho`): the cost of
 //! the boundary itself, which `bench/` compares the real calls with.
 //!
 //! Every length that comes from JavaScript is clamped to its buffer, so no input can make the

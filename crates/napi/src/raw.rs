@@ -7,9 +7,8 @@
 //! enough in the common case), and the record (a `Uint32Array`) with
 //! `napi_get_typedarray_info`; results go into the record, strings come back flat
 //! (`napi_create_string_latin1`, built once from bytes the core wrote). The hot path,
-//! `enter(header)`, reads no other argument: the hash comes with `configure`, and its results
-//! go into slots the addon owns (`slots()`), since `napi_get_typedarray_info` alone cost about
-//! 64 ns a call.
+//! `enter(configuration, header)`, reads no other argument: its results go into slots the
+//! addon owns (`slots()`), since `napi_get_typedarray_info` alone cost about 64 ns a call.
 //!
 //! **Strings in.** Each UTF-16 unit of a JS string becomes one byte: ASCII as itself, anything
 //! else `0x80`, which is no header byte and no character the core looks for. Offsets are then
@@ -17,36 +16,62 @@
 //! reference rejects it (no Latin-1 truncation can turn `Ł`, U+0141, into an `A`). Only the
 //! first `maxLength + 1` units of a header are read: enough for the same answer as the whole.
 //!
-//! **State.** The options and hash (`configure`), the result slots and grow-only scratch
-//! buffers live in a thread-local: every JS thread (main, each worker) has its own addon
-//! instance and calls on its own thread. Every copy of `ts/backends/native.ts` that loads the
-//! file shares them (it keeps what it sent in one session per file).
+//! **Configurations.** `configure(...)` returns a handle (a JS external) to the options, the
+//! counter's options and the resource hash of one guard (or one set of parse options); every
+//! call that needs options takes it first. The handle is an index into this thread's table of
+//! configurations, not a pointer: a forged or foreign external is at worst an unknown index
+//! (a `TypeError`), never memory read as a configuration. The slot is freed when V8 collects
+//! the handle (its finalizer) and reused by the next `configure`.
+//!
+//! **Scratch.** The result slots of a single enter and the grow-only buffers live in a
+//! thread-local: every JS thread (main, each worker) has its own addon instance and calls on
+//! its own thread.
 #![allow(unsafe_code)]
 
 use std::cell::RefCell;
 use std::ffi::CStr;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::ptr;
+use std::rc::Rc;
 
 use napi_sys as sys;
-use trace_lineage_core::codes::{ErrorCode, DIAGNOSTIC_NAMES, ERROR_NAMES, REASON_NAMES};
+use trace_lineage_core::codes::{DIAGNOSTIC_NAMES, ERROR_NAMES, REASON_NAMES};
 use trace_lineage_core::siphash::{self, KEY_LENGTH};
-use trace_lineage_core::{enter_header, record, resource_hash, EnterOptions, Options};
+use trace_lineage_core::{record, resource_hash, EnterOptions, Options};
 
 /// The unit every non-ASCII UTF-16 unit becomes.
 const NON_ASCII: u16 = 0x80;
 
-/// The calls' options and scratch buffers, per JS thread.
-struct State {
+/// What one `configure` call sent: the options of the calls made with its handle.
+struct Configuration {
     max_length: u32,
     max_fields: u32,
     loop_key: Vec<u8>,
     counter: EnterOptions,
-    /// The resource hash `enter` counts (sent with `configure`).
+    /// The resource hash `enter`/`enterBatch` count.
     hash: u32,
-    /// The `BATCH_SLOTS` slots `enter` writes when it is given no record: addon-owned memory
-    /// that JavaScript sees as the `Uint32Array` `slots()` returned (see [`slots`]); null until
-    /// then, and again once that array has been collected.
+}
+
+impl Configuration {
+    fn options(&self) -> Options<'_> {
+        Options { max_length: self.max_length, max_fields: self.max_fields, loop_key: &self.loop_key }
+    }
+}
+
+/// This thread's configurations, by handle index; `None` where a handle was collected (the
+/// next `configure` reuses the lowest such slot). Borrowed only for a moment, never across an
+/// N-API call (which may run finalizers): a call takes its own `Rc` of the configuration.
+struct Configurations {
+    slots: Vec<Option<Rc<Configuration>>>,
+    /// Indices of the `None` slots.
+    free: Vec<usize>,
+}
+
+/// The scratch buffers of the calls, per JS thread.
+struct Scratch {
+    /// The `BATCH_SLOTS` slots `enter` writes: addon-owned memory that JavaScript sees as the
+    /// `Uint32Array` `slots()` returned (see [`slots`]); null until then, and again once that
+    /// array has been collected.
     held: *mut u32,
     /// UTF-16 units as V8 copies them out.
     units: Vec<u16>,
@@ -59,24 +84,10 @@ struct State {
 }
 
 thread_local! {
-    static STATE: RefCell<State> = RefCell::new(State {
-        max_length: trace_lineage_core::DEFAULT_MAX_LENGTH,
-        max_fields: trace_lineage_core::DEFAULT_MAX_FIELDS,
-        loop_key: trace_lineage_core::DEFAULT_LOOP_KEY.to_vec(),
-        counter: EnterOptions::default(),
-        hash: 0,
-        held: ptr::null_mut(),
-        units: Vec::new(),
-        input: Vec::new(),
-        lengths: Vec::new(),
-        output: Vec::new(),
-    });
-}
-
-impl State {
-    fn options(&self) -> Options<'_> {
-        Options { max_length: self.max_length, max_fields: self.max_fields, loop_key: &self.loop_key }
-    }
+    static CONFIGURATIONS: RefCell<Configurations> = const { RefCell::new(Configurations { slots: Vec::new(), free: Vec::new() }) };
+    static SCRATCH: RefCell<Scratch> = const {
+        RefCell::new(Scratch { held: ptr::null_mut(), units: Vec::new(), input: Vec::new(), lengths: Vec::new(), output: Vec::new() })
+    };
 }
 
 /// A call failed in a way JavaScript must hear about (a wrong argument type: a bug of the
@@ -271,17 +282,49 @@ unsafe fn run(env: sys::napi_env, body: impl FnOnce() -> Outcome) -> sys::napi_v
     ptr::null_mut()
 }
 
-/// Run `body` on the thread's state (never re-entered: no JavaScript runs inside a call).
-fn with_state(body: impl FnOnce(&mut State) -> Outcome) -> Outcome {
-    STATE.with(|cell| {
-        let mut state = cell.try_borrow_mut().map_err(|_| Thrown(c"trace-lineage: re-entered the native addon"))?;
-        body(&mut state)
+/// Run `body` on the thread's scratch buffers (never re-entered: no JavaScript runs inside a call).
+fn with_scratch<T>(body: impl FnOnce(&mut Scratch) -> Result<T, Thrown>) -> Result<T, Thrown> {
+    SCRATCH.with(|cell| {
+        let mut scratch = cell.try_borrow_mut().map_err(|_| Thrown(c"trace-lineage: re-entered the native addon"))?;
+        body(&mut scratch)
     })
 }
 
-/// `configure(maxLength, maxFields, loopKey, threshold, maxEntries, maxCount, hash)`: the
-/// options of the calls that follow (checked by the core on each call), and the resource hash
-/// `enter` counts. Returns `undefined`.
+/// The configuration a handle (a `configure` result) stands for.
+///
+/// SAFETY: `env` must be the running callback's and `value` one of its arguments.
+unsafe fn configuration(env: sys::napi_env, value: sys::napi_value) -> Result<Rc<Configuration>, Thrown> {
+    let mut data = ptr::null_mut();
+    // SAFETY: the out-pointer is valid; N-API checks that `value` is an external. Its data is
+    // only used as a number, never dereferenced.
+    let status = unsafe { sys::napi_get_value_external(env, value, &mut data) };
+    check(status, c"trace-lineage: expected a configuration (from configure)")?;
+    let index = data as usize;
+    CONFIGURATIONS.with(|cell| {
+        let table = cell.try_borrow().map_err(|_| Thrown(c"trace-lineage: re-entered the native addon"))?;
+        table.slots.get(index).and_then(Option::clone).ok_or(Thrown(c"trace-lineage: not a live configuration"))
+    })
+}
+
+/// Frees the slot of a configuration handle once V8 has collected it. Index `data` was given to
+/// exactly one live handle, whose finalizer this is, so nothing else can be using the slot
+/// (a call in flight holds its own `Rc`). Should the table be unreachable (thread teardown),
+/// nothing is left to free.
+unsafe extern "C" fn release_configuration(_env: sys::napi_env, data: *mut std::ffi::c_void, _hint: *mut std::ffi::c_void) {
+    let index = data as usize;
+    let _ = CONFIGURATIONS.try_with(|cell| {
+        if let Ok(mut table) = cell.try_borrow_mut() {
+            if let Some(slot @ Some(_)) = table.slots.get_mut(index) {
+                *slot = None;
+                table.free.push(index);
+            }
+        }
+    });
+}
+
+/// `configure(maxLength, maxFields, loopKey, threshold, maxEntries, maxCount, hash)`: a handle
+/// (an external) to these options (checked by the core on each call), the counter's options and
+/// the resource hash `enter` counts, for the calls that take it. Freed when V8 collects it.
 unsafe extern "C" fn configure(env: sys::napi_env, info: sys::napi_callback_info) -> sys::napi_value {
     // SAFETY: `env` and `info` are this callback's; every value read is one of its arguments.
     unsafe {
@@ -291,35 +334,49 @@ unsafe extern "C" fn configure(env: sys::napi_env, info: sys::napi_callback_info
             let [max_length, max_fields, threshold, max_entries, max_count, hash] = numbers;
             let (max_length, max_fields, hash) = (max_length?, max_fields?, hash?);
             let counter = EnterOptions { threshold: threshold?, max_entries: max_entries?, max_count: max_count? };
-            with_state(|state| {
-                let State { units, input, .. } = state;
+            let loop_key = with_scratch(|scratch| {
+                let Scratch { units, input, .. } = scratch;
                 input.clear();
                 read_units(env, loop_key, usize::MAX, units, input)?;
-                state.loop_key.clear();
-                state.loop_key.extend_from_slice(&state.input);
-                state.max_length = max_length;
-                state.max_fields = max_fields;
-                state.counter = counter;
-                state.hash = hash;
-                let mut undefined = ptr::null_mut();
-                check(sys::napi_get_undefined(env, &mut undefined), c"trace-lineage: N-API failed")?;
-                Ok(undefined)
-            })
+                Ok(input.clone())
+            })?;
+            let configuration = Rc::new(Configuration { max_length, max_fields, loop_key, counter, hash });
+            let index = CONFIGURATIONS.with(|cell| {
+                let mut table = cell.try_borrow_mut().map_err(|_| Thrown(c"trace-lineage: re-entered the native addon"))?;
+                let index = match table.free.pop() {
+                    Some(index) => index,
+                    None => {
+                        table.slots.push(None);
+                        table.slots.len() - 1
+                    }
+                };
+                table.slots[index] = Some(configuration);
+                Ok(index)
+            })?;
+            let mut handle = ptr::null_mut();
+            // SAFETY: the data is the index, never dereferenced; the finalizer frees its slot.
+            let status =
+                sys::napi_create_external(env, index as *mut std::ffi::c_void, Some(release_configuration), ptr::null_mut(), &mut handle);
+            if status != sys::Status::napi_ok {
+                release_configuration(env, index as *mut std::ffi::c_void, ptr::null_mut());
+                return Err(Thrown(c"trace-lineage: could not create a configuration"));
+            }
+            Ok(handle)
         })
     }
 }
 
 /// Frees the slots of [`slots`] once V8 no longer needs them (N-API runs this on the JS thread,
-/// after the last view of them is gone), after making sure the thread's state no longer points
-/// to them. Should the state be unreachable (borrowed, or being torn down), the 28 bytes are
+/// after the last view of them is gone), after making sure the thread's scratch no longer points
+/// to them. Should the scratch be unreachable (borrowed, or being torn down), the 28 bytes are
 /// leaked rather than freed while perhaps still in use.
 unsafe extern "C" fn free_slots(_env: sys::napi_env, data: *mut std::ffi::c_void, _hint: *mut std::ffi::c_void) {
     let data = data.cast::<u32>();
-    let forgotten = STATE
+    let forgotten = SCRATCH
         .try_with(|cell| match cell.try_borrow_mut() {
-            Ok(mut state) => {
-                if state.held == data {
-                    state.held = ptr::null_mut();
+            Ok(mut scratch) => {
+                if scratch.held == data {
+                    scratch.held = ptr::null_mut();
                 }
                 true
             }
@@ -329,17 +386,17 @@ unsafe extern "C" fn free_slots(_env: sys::napi_env, data: *mut std::ffi::c_void
     if forgotten {
         // SAFETY: `data` came from `Box::into_raw` of a `[u32; BATCH_SLOTS]` in `slots`, N-API
         // calls this finalizer once, after V8 has dropped its last reference to the memory,
-        // and the state no longer points to it.
+        // and the scratch no longer points to it.
         drop(unsafe { Box::from_raw(data.cast::<[u32; record::BATCH_SLOTS]>()) });
     }
 }
 
-/// `slots()`: a `Uint32Array` of `BATCH_SLOTS` slots that `enter(header)` (called without a
-/// record) writes its results into, so that no per-call typed-array lookup is needed. The memory
-/// is the addon's (an external ArrayBuffer): it stays valid whatever JavaScript does with the
-/// array (even detaching it) until N-API calls [`free_slots`], which also stops `enter` from
-/// using it. Throws where external buffers are not allowed (V8 sandbox builds, e.g. Electron):
-/// JavaScript then passes its own record to `enter`.
+/// `slots()`: a `Uint32Array` of `BATCH_SLOTS` slots that `enter` writes its results into, so
+/// that no per-call typed-array lookup is needed. The memory is the addon's (an external
+/// ArrayBuffer): it stays valid whatever JavaScript does with the array (even detaching it)
+/// until N-API calls [`free_slots`], which also stops `enter` from using it. Throws where
+/// external buffers are not allowed (V8 sandbox builds, e.g. Electron): the native backend does
+/// not load there, and WebAssembly runs instead.
 unsafe extern "C" fn slots(env: sys::napi_env, _info: sys::napi_callback_info) -> sys::napi_value {
     // SAFETY: `env` is this callback's; every out-pointer is valid.
     unsafe {
@@ -360,26 +417,27 @@ unsafe extern "C" fn slots(env: sys::napi_env, _info: sys::napi_callback_info) -
                 sys::napi_create_typedarray(env, sys::TypedarrayType::uint32_array, record::BATCH_SLOTS, buffer, 0, &mut array),
                 c"trace-lineage: N-API failed",
             )?;
-            with_state(|state| {
-                state.held = memory;
+            with_scratch(|scratch| {
+                scratch.held = memory;
                 Ok(array)
             })
         })
     }
 }
 
-/// `parse(header, record)`: the parse record; returns the status.
+/// `parse(configuration, header, record)`: the parse record; returns the status.
 unsafe extern "C" fn parse(env: sys::napi_env, info: sys::napi_callback_info) -> sys::napi_value {
     // SAFETY: `env` and `info` are this callback's; every value read is one of its arguments.
     unsafe {
         run(env, || {
-            let [header, slots] = arguments::<2>(env, info)?;
+            let [configuration_handle, header, slots] = arguments::<3>(env, info)?;
+            let configuration = configuration(env, configuration_handle)?;
             let slots = u32_slots(env, slots)?;
-            with_state(|state| {
-                let State { units, input, max_length, .. } = state;
+            with_scratch(|scratch| {
+                let Scratch { units, input, .. } = scratch;
                 input.clear();
-                read_units(env, header, *max_length as usize + 1, units, input)?;
-                number(env, record::parse(&state.input, &state.options(), slots))
+                read_units(env, header, configuration.max_length as usize + 1, units, input)?;
+                number(env, record::parse(input, &configuration.options(), slots))
             })
         })
     }
@@ -392,8 +450,8 @@ unsafe extern "C" fn validate_lineage(env: sys::napi_env, info: sys::napi_callba
         run(env, || {
             let [value, slots] = arguments::<2>(env, info)?;
             let slots = u32_slots(env, slots)?;
-            with_state(|state| {
-                let State { units, input, .. } = state;
+            with_scratch(|scratch| {
+                let Scratch { units, input, .. } = scratch;
                 input.clear();
                 read_units(env, value, usize::MAX, units, input)?;
                 number(env, record::lineage(input, slots))
@@ -402,116 +460,100 @@ unsafe extern "C" fn validate_lineage(env: sys::napi_env, info: sys::napi_callba
     }
 }
 
-/// Enter the configured hash for the headers in `state.input` (lengths in `state.lengths`); the
-/// outgoing headers, back to back, as one string.
+/// Enter the configuration's hash for the headers in `scratch.input` (byte lengths in
+/// `scratch.lengths`) through the core's one batch path; each header's `BATCH_SLOTS` results
+/// into `slots`; the outgoing headers, back to back, as one string.
 ///
 /// SAFETY: `env` must be the running callback's.
-unsafe fn enter_all(env: sys::napi_env, state: &mut State, slots: &mut [u32]) -> Outcome {
-    let hash = state.hash;
-    let capacity = record::batch_output_capacity(state.input.len(), state.lengths.len(), state.loop_key.len());
-    grown(&mut state.output, capacity);
-    let options = Options { max_length: state.max_length, max_fields: state.max_fields, loop_key: &state.loop_key };
-    if record::enter_batch(&state.input, &state.lengths, &options, hash, &state.counter, slots, &mut state.output) != 0 {
-        return Err(Thrown(c"trace-lineage: the record passed to the native addon is too small (a bug)"));
+unsafe fn enter_all(env: sys::napi_env, configuration: &Configuration, scratch: &mut Scratch, slots: &mut [u32]) -> Outcome {
+    let Scratch { input, lengths, output, .. } = scratch;
+    let capacity = record::batch_output_capacity(input.len(), lengths.len(), configuration.loop_key.len());
+    let output = grown(output, capacity);
+    let options = configuration.options();
+    if record::enter_batch(input, lengths, &options, configuration.hash, &configuration.counter, slots, output) != 0 {
+        return Err(Thrown(c"trace-lineage: the native buffers were too small (a bug)"));
     }
-    let written = state.lengths.len().checked_sub(1).map_or(0, |last| slots[last * record::BATCH_SLOTS + record::B_OUTPUT_END] as usize);
+    let written = lengths.len().checked_sub(1).map_or(0, |last| slots[last * record::BATCH_SLOTS + record::B_OUTPUT_END] as usize);
     // SAFETY: forwarded from the caller.
-    unsafe { latin1_string(env, &state.output[..written]) }
+    unsafe { latin1_string(env, &output[..written]) }
 }
 
-/// `enter(header[, record])`: one header, for the configured hash; its batch slots (`B_*`) go
-/// into `record` or, without one, into the addon's slots (see [`slots`]); the outgoing header is
-/// returned ('' on error). The same answers as `enterBatch` of one header.
+/// `enter(configuration, header)`: one header, a batch of one; its batch slots (`B_*`) go into
+/// the addon's slots (see [`slots`]); the outgoing header is returned ('' on error).
 unsafe extern "C" fn enter(env: sys::napi_env, info: sys::napi_callback_info) -> sys::napi_value {
     // SAFETY: `env` and `info` are this callback's; every value read is one of its arguments.
     unsafe {
         run(env, || {
-            let mut count = 2;
-            let mut values = [ptr::null_mut(); 2];
-            // SAFETY: `values` has room for `count` values; `count` comes back as the number passed.
-            let status = sys::napi_get_cb_info(env, info, &mut count, values.as_mut_ptr(), ptr::null_mut(), ptr::null_mut());
-            check(status, c"trace-lineage: could not read the arguments")?;
-            with_state(|state| {
-                let slots: &mut [u32] = if count >= 2 {
-                    u32_slots(env, values[1])?
-                } else if state.held.is_null() {
-                    return Err(Thrown(c"trace-lineage: enter needs a record, or slots() first"));
-                } else {
-                    // SAFETY: `held` points to `BATCH_SLOTS` u32 the addon allocated, still alive
-                    // (`free_slots` nulls it before freeing), aligned; no JavaScript runs and no
-                    // other Rust reference to them exists until this callback returns.
-                    std::slice::from_raw_parts_mut(state.held, record::BATCH_SLOTS)
-                };
-                let Some(slots) = slots.get_mut(..record::BATCH_SLOTS) else {
-                    return Err(Thrown(c"trace-lineage: the record passed to the native addon is too small (a bug)"));
-                };
-                let State { units, input, output, max_length, .. } = state;
+            let [configuration_handle, header] = arguments::<2>(env, info)?;
+            let configuration = configuration(env, configuration_handle)?;
+            with_scratch(|scratch| {
+                if scratch.held.is_null() {
+                    return Err(Thrown(c"trace-lineage: enter needs slots() first"));
+                }
+                // SAFETY: `held` points to `BATCH_SLOTS` u32 the addon allocated, still alive
+                // (`free_slots` nulls it before freeing), aligned; no JavaScript runs and no
+                // other Rust reference to them exists until this callback returns.
+                let slots = std::slice::from_raw_parts_mut(scratch.held, record::BATCH_SLOTS);
+                let Scratch { units, input, lengths, .. } = scratch;
                 input.clear();
-                read_units(env, values[0], *max_length as usize + 1, units, input)?;
-                let output = grown(output, record::batch_output_capacity(input.len(), 1, state.loop_key.len()));
-                let options = Options { max_length: state.max_length, max_fields: state.max_fields, loop_key: &state.loop_key };
-                let (outcome, written) = match enter_header(input, &options, state.hash, &state.counter, output) {
-                    Ok((entered, length)) => {
-                        ([0, 0, entered.count, u32::from(entered.is_loop), entered.evicted, entered.dropped, length as u32], length)
-                    }
-                    Err(error) if error.code == ErrorCode::BufferTooSmall => {
-                        return Err(Thrown(c"trace-lineage: the native output buffer is too small (a bug)"));
-                    }
-                    Err(error) => ([error.code as u32, error.offset as u32, 0, 0, 0, 0, 0], 0),
-                };
-                slots.copy_from_slice(&outcome);
-                latin1_string(env, &output[..written])
+                lengths.clear();
+                let length = read_units(env, header, configuration.max_length as usize + 1, units, input)?;
+                lengths.push(length as u32);
+                enter_all(env, &configuration, scratch, slots)
             })
         })
     }
 }
 
-/// `enterBatch(headers, record)`: each header of the array, for the configured hash; header `i`'s slots start at
-/// `i * BATCH_SLOTS`; the outgoing headers are returned back to back in one string.
+/// `enterBatch(configuration, headers, record)`: each header of the array, a batch through the
+/// same path as `enter`; header `i`'s slots start at `i * BATCH_SLOTS`; the outgoing headers are
+/// returned back to back in one string.
 unsafe extern "C" fn enter_batch(env: sys::napi_env, info: sys::napi_callback_info) -> sys::napi_value {
     // SAFETY: `env` and `info` are this callback's; every value read is one of its arguments.
     unsafe {
         run(env, || {
-            let [headers, slots] = arguments::<2>(env, info)?;
+            let [configuration_handle, headers, slots] = arguments::<3>(env, info)?;
+            let configuration = configuration(env, configuration_handle)?;
             let slots = u32_slots(env, slots)?;
             let mut count = 0;
             check(sys::napi_get_array_length(env, headers, &mut count), c"trace-lineage: headers must be an array")?;
-            with_state(|state| {
-                let State { units, input, lengths, max_length, .. } = state;
+            with_scratch(|scratch| {
+                let Scratch { units, input, lengths, .. } = scratch;
                 input.clear();
                 lengths.clear();
                 for index in 0..count {
                     let mut header = ptr::null_mut();
                     check(sys::napi_get_element(env, headers, index, &mut header), c"trace-lineage: could not read the headers")?;
-                    let length = read_units(env, header, *max_length as usize + 1, units, input)?;
+                    let length = read_units(env, header, configuration.max_length as usize + 1, units, input)?;
                     lengths.push(length as u32);
                 }
-                enter_all(env, state, slots)
+                enter_all(env, &configuration, scratch, slots)
             })
         })
     }
 }
 
-/// `setField(header, key, value, record)`: the splice in the record; returns the text to insert
-/// (empty on error). Key and value are read whole: their first bad unit is reported wherever it is.
+/// `setField(configuration, header, key, value, record)`: the splice in the record; returns the
+/// text to insert (empty on error). Key and value are read whole: their first bad unit is
+/// reported wherever it is.
 unsafe extern "C" fn set_field(env: sys::napi_env, info: sys::napi_callback_info) -> sys::napi_value {
     // SAFETY: `env` and `info` are this callback's; every value read is one of its arguments.
     unsafe {
         run(env, || {
-            let [header, key, value, slots] = arguments::<4>(env, info)?;
+            let [configuration_handle, header, key, value, slots] = arguments::<5>(env, info)?;
+            let configuration = configuration(env, configuration_handle)?;
             let slots = u32_slots(env, slots)?;
-            with_state(|state| {
-                let State { units, input, output, max_length, .. } = state;
+            with_scratch(|scratch| {
+                let Scratch { units, input, output, .. } = scratch;
                 input.clear();
-                let header_length = read_units(env, header, *max_length as usize + 1, units, input)?;
+                let header_length = read_units(env, header, configuration.max_length as usize + 1, units, input)?;
                 let key_length = read_units(env, key, usize::MAX, units, input)?;
                 read_units(env, value, usize::MAX, units, input)?;
                 // `;key=value` or the value: never longer than the key, the value and 2 bytes.
                 let insert = grown(output, input.len() - header_length + 2);
                 let (header, rest) = input.split_at(header_length);
                 let (key, value) = rest.split_at(key_length);
-                let options = Options { max_length: *max_length, max_fields: state.max_fields, loop_key: &state.loop_key };
-                let status = record::set_field(header, &options, key, value, slots, insert);
+                let status = record::set_field(header, &configuration.options(), key, value, slots, insert);
                 let inserted = if status == 0 { slots[record::S_INSERT_LENGTH] as usize } else { 0 };
                 latin1_string(env, &insert[..inserted])
             })
@@ -528,8 +570,8 @@ unsafe extern "C" fn hash_resource(env: sys::napi_env, info: sys::napi_callback_
             let [resource] = arguments::<1>(env, info)?;
             let mut length = 0;
             check(sys::napi_get_value_string_utf8(env, resource, ptr::null_mut(), 0, &mut length), c"trace-lineage: expected a string")?;
-            with_state(|state| {
-                let bytes = grown(&mut state.input, length + 1);
+            with_scratch(|scratch| {
+                let bytes = grown(&mut scratch.input, length + 1);
                 let mut copied = 0;
                 check(
                     sys::napi_get_value_string_utf8(env, resource, bytes.as_mut_ptr().cast(), length + 1, &mut copied),
@@ -563,8 +605,8 @@ unsafe extern "C" fn loop_tag(env: sys::napi_env, info: sys::napi_callback_info)
         run(env, || {
             let [key, root, loop_value] = arguments::<3>(env, info)?;
             let key = key_argument(env, key)?;
-            with_state(|state| {
-                let State { units, input, .. } = state;
+            with_scratch(|scratch| {
+                let Scratch { units, input, .. } = scratch;
                 input.clear();
                 let root_length = read_units(env, root, usize::MAX, units, input)?;
                 read_units(env, loop_value, usize::MAX, units, input)?;
@@ -591,8 +633,8 @@ unsafe extern "C" fn floor_echo(env: sys::napi_env, info: sys::napi_callback_inf
         run(env, || {
             let [text] = arguments::<1>(env, info)?;
             let length = string_length(env, text)?;
-            with_state(|state| {
-                let bytes = grown(&mut state.output, length + 1);
+            with_scratch(|scratch| {
+                let bytes = grown(&mut scratch.output, length + 1);
                 let mut copied = 0;
                 check(
                     sys::napi_get_value_string_latin1(env, text, bytes.as_mut_ptr().cast(), length + 1, &mut copied),
