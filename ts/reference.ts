@@ -537,7 +537,7 @@ export function enter(header: string, hash: number, { threshold, maxEntries, max
   // At most maxEntries entries: the other resources' with the lowest counts go first, the earliest
   // first among equal counts, so that a long-running loop's entries are the last to go.
   const evict = Math.max(0, others.length - (maxEntries - 1));
-  const evicted = new Set(others.sort((a, b) => a.count - b.count || a.start - b.start).slice(0, evict));
+  const evicted = new Set(evict === 0 ? [] : others.sort((a, b) => a.count - b.count || a.start - b.start).slice(0, evict));
 
   // The entries in their order, as written; this resource's where its first was, or last if new.
   const ownEntry = `${hashHex(hash)}:${count}`;
