@@ -42,26 +42,16 @@ import {
   S_FIELD_COUNT,
   S_OFFSET,
   S_STATUS,
-  SPLICE_RECORD_LENGTH,
   decodeLineage,
   decodeParse,
-  readLength,
-  recordCapacity,
   type LineageAccessor,
   type ParseOptions,
   type ParsedTraceHeader,
   type ResolvedOptions,
 } from './record.js';
-import {
-  applySplice,
-  formatHeader as formatReference,
-  hashHex,
-  percentEncodeEnv,
-  resourceHash as referenceHash,
-  setFieldInto,
-  validateLineageInto,
-  type HeaderParts,
-} from './reference.js';
+import { applySplice, formatHeader as composeHeader, percentEncodeEnv, type HeaderParts } from './compose.js';
+import { hashHex } from './resource-hash.js';
+import { jsBackend } from './backends/js.js';
 
 export { TraceHeaderError } from './errors.js';
 export { loadFailures, type BackendChoice, type BackendName } from './backend.js';
@@ -76,7 +66,7 @@ export type {
   ParseOptions,
   ParsedTraceHeader,
 } from './record.js';
-export type { HeaderParts } from './reference.js';
+export type { HeaderParts } from './compose.js';
 export { percentEncodeEnv };
 
 /** The options' defaults (and, in `resolve` and `LoopGuard`, their ranges): the Rust core's, generated. */
@@ -136,17 +126,13 @@ function requireString(value: unknown, name: string): string {
 
 /**
  * Arguments that `maxLength` does not bound (a bare Lineage value, a resource id, a setter's key
- * and value) are answered by the reference, in memory of their own, when they are longer than
- * this (or, for a setter, than `maxLength`: such a rewrite can only fail). The native and WASM
- * backends copy their input into grow-only buffers, and a WASM instance's memory never shrinks:
- * one huge argument would keep them huge for the life of the process. The answer is the same:
- * the reference is the spec every backend is held to.
+ * and value) go to the js backend when they are longer than this (or, for a setter, than
+ * `maxLength`: such a rewrite can only fail), whatever the backend: the native and WASM backends
+ * copy their input into grow-only buffers, and a WASM instance's memory never shrinks, so one
+ * huge argument would keep them huge for the life of the process. The js backend keeps no record
+ * that large, and its answer is the reference's, which every backend is held to.
  */
 const LARGE_ARGUMENT = 1 << 16;
-
-/** A record for one call of the reference, freed with it. */
-const oneOffRecord = (length: number, maxFields: number): Uint32Array =>
-  new Uint32Array(Math.max(recordCapacity(length, maxFields), SPLICE_RECORD_LENGTH));
 
 /** Throw the record's error, if any (S_STATUS and S_OFFSET are B_STATUS and B_OFFSET of a single enter). */
 function check(record: Uint32Array): void {
@@ -173,15 +159,8 @@ export function parse(header: string, options?: Options): ParsedTraceHeader {
 /** Validate a bare `Lineage` value (V1 entries, V2 triple, or opaque). */
 export function validateLineage(value: string, options?: Options): LineageAccessor {
   requireString(value, 'value');
-  const backend = backendFor(options);
-  let record: Uint32Array;
-  if (value.length > LARGE_ARGUMENT) {
-    record = oneOffRecord(value.length, 0);
-    validateLineageInto(value, record);
-  } else {
-    record = backend.validateLineage(value);
-  }
-  return decodeLineage(value, record, value);
+  const backend = value.length > LARGE_ARGUMENT ? jsBackend : backendFor(options);
+  return decodeLineage(value, backend.validateLineage(value), value);
 }
 
 /**
@@ -191,16 +170,11 @@ export function validateLineage(value: string, options?: Options): LineageAccess
  */
 export function setField(header: string, key: string, value: string, options?: Options): string {
   requireString(header, 'header');
-  const backend = backendFor(options);
+  const chosen = backendFor(options);
   requireString(key, 'key');
   requireString(value, 'value');
   const resolved = resolve(options);
-  if (key.length + value.length > resolved.maxLength) {
-    const record = oneOffRecord(readLength(header.length, resolved), resolved.maxFields);
-    const insert = setFieldInto(header, key, value, resolved, record);
-    check(record);
-    return applySplice(header, record, insert ?? '');
-  }
+  const backend = key.length + value.length > resolved.maxLength ? jsBackend : chosen;
   const record = backend.setField(header, key, value, resolved);
   check(record);
   return applySplice(header, record, backend.inserted());
@@ -208,9 +182,9 @@ export function setField(header: string, key: string, value: string, options?: O
 
 /** Build a new header: `Root;Parent;Sampled` first, then `fields`, no spaces. */
 export function formatHeader(parts: HeaderParts): string {
-  const result = formatReference(parts);
-  if (result.length === 2) throw new TraceHeaderError(result[0], result[1]);
-  return result[0];
+  const header = composeHeader(parts);
+  if (typeof header !== 'string') throw new TraceHeaderError(header.code, header.offset);
+  return header;
 }
 
 /** FNV-1a 32-bit hash of a resource id (function ARN, queue URL, ...), as 8 lowercase hex. */
@@ -219,7 +193,7 @@ export function resourceHash(resource: string, options?: Options): string {
 }
 
 function hashOf(resource: string, backend: Backend): number {
-  return resource.length > LARGE_ARGUMENT ? referenceHash(resource) : backend.resourceHash(resource);
+  return (resource.length > LARGE_ARGUMENT ? jsBackend : backend).resourceHash(resource);
 }
 
 /** The field that carries the tag of a signed loop field, unless `signatureKey` says otherwise. */

@@ -1,6 +1,6 @@
 /**
  * The js backend's fast path for `enter`: one `indexOf` pass over a clean header, the answer the
- * reference's `enterInto` gives, or `null` where the header is not clean and the reference must
+ * reference's `enter` gives, or `null` where the header is not clean and the reference must
  * decide (errors, diagnostics, dropped or evicted entries are all the reference's).
  *
  * Clean: 1..maxLength units of visible ASCII (no space, tab or anything else), at most
@@ -14,7 +14,7 @@
  * being clean.
  */
 import { B_COUNT, B_DROPPED, B_EVICTED, B_IS_LOOP, B_OFFSET, B_OUTPUT_END, B_STATUS } from './record.js';
-import { hashHex } from './reference.js';
+import { hashHex } from './resource-hash.js';
 import type { CounterOptions } from './backends/types.js';
 import type { ResolvedOptions } from './record.js';
 
@@ -52,8 +52,9 @@ function lowerKeyOf(loopKey: string): string {
 }
 
 /**
- * `enterInto(header, hash, counter, options, record)` for a clean header: the outgoing header,
- * with the batch slots (`B_*`) written; `null` (record untouched) for any other header.
+ * The reference's `enter(header, hash, counter, options)` for a clean header: the outgoing
+ * header, with the answer in the record's batch slots (`B_*`); `null` (record untouched) for any
+ * other header.
  */
 export function enterClean(
   header: string,

@@ -215,7 +215,7 @@ function entriesAt(text: string, record: Uint32Array, base: number, count: numbe
   return entries;
 }
 
-/** The lineage view of a record, for a value starting at `valueStart` in `text`. */
+/** The Lineage accessor of a record: `value` is the Lineage value, `text` the string the record's offsets index (the header, or the bare value). */
 export function decodeLineage(text: string, record: Uint32Array, value: string): LineageAccessor {
   const format = record[S_LINEAGE_FORMAT];
   const reason = record[S_ACCESSORS + 2 * A_LINEAGE + 1];

@@ -5,7 +5,7 @@
  */
 import fc from 'fast-check';
 import { DEFAULT_LOOP_KEY } from '../record.js';
-import { hashHex, resourceHash } from '../reference.js';
+import { hashHex, resourceHash } from '../resource-hash.js';
 
 const hex = (length: number) => fc.string({ unit: fc.constantFrom(...'0123456789abcdef'), minLength: length, maxLength: length });
 const anyHex = (length: number) => fc.string({ unit: fc.constantFrom(...'0123456789abcdefABCDEF'), minLength: length, maxLength: length });
