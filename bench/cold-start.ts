@@ -11,7 +11,8 @@
  *
  * - Instructions: `valgrind --tool=callgrind node --no-concurrent-recompilation --no-concurrent-osr`
  *   (V8 compiles on the main thread: its work lands in the count), the whole process's count.
- *   It repeats within about 1 % whatever else the machine runs, so it is the figure to quote.
+ *   It repeats within about 1 % (±6 M of ~610 M on a heavily loaded machine: the event loop's
+ *   polling and GC are counted too), far better than the wall clock there: the figure to quote.
  * - Wall clock: `performance.now()` at the end of the same script without valgrind (ms since the
  *   process started). On a shared machine these vary with its load.
  *
