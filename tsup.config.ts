@@ -1,4 +1,5 @@
 import { copyFileSync, mkdirSync, rmSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { buildSync } from 'esbuild';
 import type { Plugin } from 'esbuild';
 import { defineConfig } from 'tsup';
@@ -36,36 +37,100 @@ async function copyUnbundled(): Promise<void> {
 rmSync('dist', { recursive: true, force: true });
 
 /**
- * `#wasm-bytes` becomes the relative path of the file beside the chunks (ES module or CommonJS
- * as the build): each package.json `imports` lookup costs Node about 5–10 M instructions at import
- * (valgrind, a fifth of the whole cold start), and this one needs no condition.
+ * Package.json `imports` specifiers made relative paths of files beside the output (ES module or
+ * CommonJS as the build). Node resolves a package target (an `exports` or `imports` entry)
+ * through a case-insensitive regular expression that V8 compiles to machine code the second time
+ * it runs: a lookup after the package's own name cost 4–5 M instructions at import (callgrind),
+ * a tenth of the cold start. `#wasm-bytes` needs no condition, so it never has one; `#native-addon`
+ * keeps it (bundlers need the `node-addons` condition) everywhere but in the ES-module Node entry,
+ * which package.json selects under that condition (`nativeAddon`).
  */
-const wasmBytesBeside: Plugin = {
-  name: 'wasm-bytes-beside',
+const beside = (specifier: string, file: (commonJS: boolean) => string): Plugin => ({
+  name: `beside ${specifier}`,
   setup(build) {
     // tsup builds CommonJS with splitting as ES modules converted later: the extension tells.
-    const file = build.initialOptions.outExtension?.['.js'] === '.cjs' ? './wasm-bytes.cjs' : './wasm-bytes.js';
-    build.onResolve({ filter: /^#wasm-bytes$/ }, () => ({ path: file, external: true }));
+    const commonJS = build.initialOptions.outExtension?.['.js'] === '.cjs';
+    build.onResolve({ filter: new RegExp(`^${specifier}$`) }, () => ({ path: file(commonJS), external: true }));
+  },
+});
+const wasmBytesBeside = beside('#wasm-bytes', (commonJS) => (commonJS ? './wasm-bytes.cjs' : './wasm-bytes.js'));
+
+/**
+ * The ES-module entries other than `index` import the package's root by its own name (a
+ * self-reference), so that Node and every bundler give them the same `index` the user's own
+ * `import 'trace-lineage'` gets, under the same conditions: one copy of the API (one
+ * `TraceHeaderError`, one backend) whichever index that is.
+ */
+const INDEX = resolve('ts/index.ts');
+const rootBySelfReference: Plugin = {
+  name: 'root-by-self-reference',
+  setup(build) {
+    build.onResolve({ filter: /^\.\.?\/index\.js$/ }, ({ path, resolveDir }) =>
+      resolve(resolveDir, path.replace(/\.js$/, '.ts')) === INDEX ? { path: 'trace-lineage', external: true } : undefined,
+    );
   },
 };
 
+const node = { target: 'node20', platform: 'node', sourcemap: false } as const;
+/**
+ * The index files, what every import parses: whitespace and syntax minified (identifiers kept, so
+ * stack traces still name every function). V8 parses 57 KB instead of 73 KB: about 3 M
+ * instructions less at import (callgrind).
+ */
+const parsedAtImport = { minifyWhitespace: true, minifySyntax: true } as const;
+// No source maps ship: with their sources they were 44% of the tarball, without them 17%.
 export default defineConfig([
   {
-    // Node: ESM + CJS, native → wasm → js; the integrations as subpaths (`trace-lineage/aws`, ...).
-    entry: { index: 'ts/index.ts', cli: 'ts/cli.ts', ...integrations, ...tools },
+    // The declarations of every Node entry, ES module and CommonJS, in one program (the types
+    // they share in one file: one `TraceHeaderError` declaration); the code is built below.
+    entry: { index: 'ts/index.ts', ...integrations, ...tools },
     format: ['esm', 'cjs'],
-    dts: { entry: { index: 'ts/index.ts', ...integrations, ...tools } },
-    target: 'node20',
-    platform: 'node',
+    dts: { only: true },
+    ...node,
+  },
+  {
+    // Node, ES module, where it can load addons (package.json: `.` under `node-addons`): one file
+    // with the whole API and backends, importing the addon's candidates (`native-addon.js`) and the
+    // wasm bytes (`wasm-bytes.js`) beside it, no `imports` lookup on the way. Bundlers built with
+    // `--conditions=node-addons` get it too, and follow native-addon.js's literal requires.
+    entry: { index: 'ts/index.ts' },
+    format: ['esm'],
+    ...node,
+    esbuildPlugins: [beside('#native-addon', () => './native-addon.js'), wasmBytesBeside],
+    ...parsedAtImport,
+    splitting: false,
+  },
+  {
+    // The same without the addon: bundlers built without `node-addons` (esbuild's and CDK's
+    // default: no `.node` loader) and Node run with `--no-addons`; WebAssembly runs there.
+    entry: { 'index-no-addons': 'ts/index.ts' },
+    format: ['esm'],
+    ...node,
+    esbuildPlugins: [beside('#native-addon', () => './native-addon-absent.cjs'), wasmBytesBeside],
+    ...parsedAtImport,
+    splitting: false,
+  },
+  {
+    // The other Node entries as ES modules, the root by self-reference (above): the CLI, the
+    // integrations as subpaths (`trace-lineage/aws`, ...), the tools; the demo a chunk of its own,
+    // loaded only by `trace-lineage demo`.
+    entry: { cli: 'ts/cli.ts', ...integrations, ...tools },
+    format: ['esm'],
+    ...node,
     // `import.meta.url` in CommonJS (ts/bench reads the package's own package.json with it).
     shims: true,
-    // No source maps ship: with their sources they were 44% of the tarball, without them 17%.
-    sourcemap: false,
-    // Resolved by Node at run time (package.json `imports`), and by a user's bundler.
+    esbuildPlugins: [rootBySelfReference],
+    splitting: true,
+  },
+  {
+    // Node, CommonJS: every entry, one copy of the API in chunks they share; `#native-addon`
+    // resolved by Node at run time (package.json `imports`), and by a user's bundler.
+    entry: { index: 'ts/index.ts', cli: 'ts/cli.ts', ...integrations, ...tools },
+    format: ['cjs'],
+    ...node,
+    shims: true,
     external: ['#native-addon'],
     esbuildPlugins: [wasmBytesBeside],
-    // One copy of the API in chunks shared by the entries (one TraceHeaderError class, one
-    // backend); the demo is a chunk of its own, loaded only by `trace-lineage demo`.
     splitting: true,
     onSuccess: copyUnbundled,
   },

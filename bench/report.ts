@@ -2,7 +2,7 @@
  * The report: markdown tables (printed, and written next to the JSON), the ratios, the targets
  * of issue 3 evaluated on this run's numbers, and an SVG chart of the main table.
  */
-import type { ColdStart } from './cold-start.js';
+import { coldStartTable, type ColdStartResults } from './cold-start.js';
 
 export interface CaseTiming {
   op: string;
@@ -26,7 +26,7 @@ export interface Results {
   timings: CaseTiming[];
   crossChecks: Array<{ op: string; contender: string; meanNs: number }>;
   core: Array<{ name: string; medianNs: number }> | string;
-  coldStart: ColdStart[];
+  coldStart: ColdStartResults;
   wasmBytes: number;
   seconds: number;
 }
@@ -103,8 +103,10 @@ export function targets(results: Results): Target[] {
     met: jsFaster.length === 0,
   });
   list.push({ target: '.wasm ≤ 30 KB', measured: `${(results.wasmBytes / 1024).toFixed(1)} KB (${results.wasmBytes} B)`, met: results.wasmBytes <= 30 * 1024 });
-  for (const cold of results.coldStart) {
-    list.push({ target: `import + first call ≤ 2 ms (${cold.backend})`, measured: `${cold.totalMs.toFixed(2)} ms`, met: cold.totalMs <= 2 });
+  // Wall clock here (instructions: `--cold-start`), over the empty module's process.
+  for (const [backend, limit] of [['native', 2], ['wasm', 4]] as const) {
+    const cold = results.coldStart.rows.find((row) => row.backend === backend);
+    if (cold !== undefined) list.push({ target: `import + first enter ≤ ${limit} ms over an empty module (${backend}, wall clock)`, measured: `${cold.overEmptyModuleMs.toFixed(2)} ms`, met: cold.overEmptyModuleMs <= limit });
   }
   return list;
 }
@@ -175,12 +177,9 @@ export function report(results: Results): { console: string; markdown: string } 
   out += '## Rust core alone (criterion, `cargo bench -p trace-lineage-core`)\n\n';
   out += typeof results.core === 'string' ? `${results.core}\n\n` : table(['', 'median'], results.core.map((c) => [c.name, ns(c.medianNs)]));
 
-  out += '## Cold start (fresh process: import of dist/index.js, then the first enter)\n\n';
-  out += 'The floor is the ESM loader starting up on its first import (of an empty module), which every ESM handler pays with or without this package; the import is timed after it.\n\n';
-  out += table(
-    ['backend', 'ESM loader (floor)', 'import', 'first call', 'import + first call (median)'],
-    results.coldStart.map((c) => [c.backend, `${c.loaderMs.toFixed(2)} ms`, `${c.importMs.toFixed(2)} ms`, `${c.firstCallMs.toFixed(2)} ms`, `${c.totalMs.toFixed(2)} ms`]),
-  );
+  out += '## Cold start (fresh processes, the packed tarballs installed: import + first enter)\n\n';
+  out += 'Each process whole, minus a process that imports an empty module (the target\'s definition), or an empty package by its bare name; instruction counts with `npm run bench -- --cold-start`.\n\n';
+  out += `${coldStartTable(results.coldStart)}\n`;
   out += `.wasm: ${results.wasmBytes} bytes (${(results.wasmBytes / 1024).toFixed(1)} KB).\n\n`;
 
   out += '## Targets (issue 3), on this run\n\n';

@@ -14,14 +14,19 @@
  *
  * --quick: the same cases with short timings, no cargo bench, fewer cold starts (CI smoke: it
  * checks every answer and never asserts a time).
+ *
+ * `npm run bench -- --cold-start [--runs N] [--processes N] [--out FILE_BASE]`: only the cold start
+ * (bench/cold-start.ts), from the packed tarballs installed into a fresh project, counted under
+ * callgrind too; the machine, then the table; with --out, FILE_BASE.md and FILE_BASE.tsv
+ * (the raw processes).
  */
 import { execFileSync } from 'node:child_process';
 import { readFileSync, statSync, writeFileSync } from 'node:fs';
-import { cpus } from 'node:os';
+import { cpus, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { isDeepStrictEqual } from 'node:util';
 import { checkAnswers, machine as benchMachine } from 'trace-lineage/bench';
-import { coldStarts } from './cold-start.js';
+import { coldStartProject, coldStarts, coldStartTable, coldStartTsv, repositoryRoot } from './cold-start.js';
 import { contenders, floors, type View } from './contenders.js';
 import { CORPUS, fresh, type Variant } from './corpus.js';
 import { blackhole, crossCheck, measure, type Operation, type Settings, type Timing } from './harness.js';
@@ -53,6 +58,31 @@ if (args.includes('--instructions')) {
   if (jsonFile !== undefined) {
     writeFileSync(jsonFile, `${JSON.stringify({ date: new Date().toISOString(), instructions: counted }, null, 2)}\n`);
     say(`wrote ${jsonFile}`);
+  }
+  process.exit(0);
+}
+
+// --cold-start: the cold-start table alone, instructions counted (bench/cold-start.ts).
+if (args.includes('--cold-start')) {
+  const value = (flag: string, otherwise: string): string => (args.includes(flag) ? args[args.indexOf(flag) + 1] : otherwise);
+  const runs = Number(value('--runs', '5'));
+  const width = Number(value('--processes', String(Math.min(2, cpus().length))));
+  if (!Number.isInteger(runs) || runs < 1 || !Number.isInteger(width) || width < 1) throw new Error('--runs and --processes need a positive integer');
+  const say = (line: string): void => void process.stderr.write(`bench: ${line}\n`);
+  const coldMachine = Object.fromEntries(Object.entries(benchMachine()).filter(([, v]) => typeof v !== 'object'));
+  const machineLine = `Machine: ${Object.entries(coldMachine).map(([key, v]) => `${key} ${v}`).join(', ')}, load average ${loadavg().map((n) => n.toFixed(1)).join(' ')} at the start.`;
+  say(machineLine);
+  say('packing the tarballs and installing them into a fresh project');
+  const project = coldStartProject(repositoryRoot(import.meta.url));
+  const first = CORPUS[0].variants[0];
+  const results = await coldStarts(project, first.header, first.outgoing, { runs, instructions: true, width, say });
+  const text = `# Cold start: import + first enter, installed tarballs\n\n${machineLine}\n\n${coldStartTable(results)}`;
+  process.stdout.write(text);
+  const out = value('--out', '');
+  if (out !== '') {
+    writeFileSync(`${out}.md`, text);
+    writeFileSync(`${out}.tsv`, coldStartTsv(results));
+    say(`wrote ${out}.md, ${out}.tsv`);
   }
   process.exit(0);
 }
@@ -185,9 +215,9 @@ function rustCore(): CoreTiming[] | 'skipped (--quick)' | string {
 }
 const core = rustCore();
 
-say('cold start: fresh processes');
+say('cold start: fresh processes, the packed tarballs installed (instructions: --cold-start)');
 const shortest = shortVariants[0];
-const cold = coldStarts(['auto', 'native', 'wasm', 'js'], shortest.header, shortest.outgoing, quick ? 3 : 15);
+const cold = await coldStarts(coldStartProject(fileURLToPath(root)), shortest.header, shortest.outgoing, { runs: quick ? 3 : 15, instructions: false, width: 1 });
 const wasmBytes = statSync(new URL('target/wasm-build/trace_lineage_wasm.wasm', root)).size;
 
 // ---------------------------------------------------------------------------- 4. report
