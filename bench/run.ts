@@ -103,11 +103,20 @@ function command(file: string, args: string[], env?: NodeJS.ProcessEnv): string 
   }
 }
 
+function wasmCompiler(): string {
+  try {
+    return readFileSync(new URL('../wasm-build/rustc-version', import.meta.url), 'utf8').trim();
+  } catch {
+    return 'unavailable';
+  }
+}
+
 const machine = {
   // The repository's bench never runs inside Lambda: the host's fields only.
   ...(Object.fromEntries(Object.entries(benchMachine()).filter(([, value]) => typeof value !== 'object')) as Record<string, string | number>),
   rustcNative: command('rustc', ['-V']),
-  rustcWasm: command('rustc', ['-V'], { ...process.env, RUSTUP_TOOLCHAIN: 'debian-web' }),
+  // What scripts/build-wasm.sh built the module with (rustup's toolchain or Debian's).
+  rustcWasm: wasmCompiler(),
 };
 
 // ---------------------------------------------------------------------------- 1. verify

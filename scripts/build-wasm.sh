@@ -77,6 +77,7 @@ if [[ "${FORCE:-0}" != 1 && -f "$stamp" && "$(cat "$stamp")" == "$hash" ]]; then
   up_to_date=1
   for f in "${outputs[@]}"; do [[ -f "$f" ]] || up_to_date=0; done
   if ((up_to_date)); then
+    [[ -f "$work/rustc-version" ]] || RUSTUP_TOOLCHAIN="$toolchain" rustc -V >"$work/rustc-version"
     say "up to date ($(stat -c %s "$work/$name.wasm") bytes of wasm); FORCE=1 rebuilds"
     exit 0
   fi
@@ -119,6 +120,8 @@ mv "$generated/wasm-bytes.ts.tmp" "$generated/wasm-bytes.ts"
 mv "$generated/wasm-base64.cjs.tmp" "$generated/wasm-base64.cjs"
 
 echo "$hash" >"$stamp"
+# The compiler of this build, for the bench's machine line.
+RUSTUP_TOOLCHAIN="$toolchain" rustc -V >"$work/rustc-version"
 say "$name.wasm: $raw_size bytes from wasm-bindgen, $size bytes after wasm-opt $WASM_OPT_LEVEL" \
   "(rust opt-level $RUST_OPT_LEVEL, $(RUSTUP_TOOLCHAIN="$toolchain" rustc -V | awk '{print $1, $2}') of toolchain $toolchain)," \
   "in $((SECONDS - started)) s -> ts/generated/"

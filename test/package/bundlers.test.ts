@@ -30,6 +30,9 @@ export const handler = async (event: { header: string }) => ({
 });
 `;
 
+/** The banner CDK's docs give for ES-module output, so that bundled `require` calls work. */
+const REQUIRE_BANNER = `--banner:js=import { createRequire } from 'module'; const require = createRequire(import.meta.url);`;
+
 /** CDK's esbuild arguments for a Node 20+ runtime (the AWS SDK v3 is external: the runtime has it). */
 const cdkArgs = (format: 'cjs' | 'esm'): string[] => [
   '--bundle',
@@ -58,13 +61,18 @@ function bundleAndInvoke(format: 'cjs' | 'esm', extra: string[], env: Record<str
   execFileSync(ESBUILD, ['handler.ts', ...cdkArgs(format), ...extra, `--outfile=${join(out, file)}`, '--log-level=error'], { cwd: project });
   const lambda = mkdtempSync(join(tmpdir(), 'trace-lineage-lambda-'));
   cpSync(out, lambda, { recursive: true });
-  const invoke = `import(${JSON.stringify(join(lambda, file))}).then(async ({ handler }) => {
+  // As Lambda's runtime does: an ES module of its own imports the handler (not `node -e`, whose
+  // global `require` an ES-module bundle's `require` calls would silently use).
+  const runtime = join(mkdtempSync(join(tmpdir(), 'trace-lineage-runtime-')), 'runtime.mjs');
+  writeFileSync(
+    runtime,
+    `const { handler } = await import(${JSON.stringify(join(lambda, file))});
     const event = { header: ${JSON.stringify(HEADER)} };
-    console.log(JSON.stringify([await handler(event), await handler(event)]));
-  });`;
+    console.log(JSON.stringify([await handler(event), await handler(event)]));`,
+  );
   const childEnv = { ...process.env, ...env };
   delete childEnv.TRACE_LINEAGE_BACKEND; // the suite's own choice must not reach the handler
-  const run = spawnSync(process.execPath, ['-e', invoke], { cwd: lambda, env: childEnv, encoding: 'utf8' });
+  const run = spawnSync(process.execPath, [runtime], { cwd: lambda, env: childEnv, encoding: 'utf8' });
   expect(run.status, run.stderr).toBe(0);
   return {
     files: readdirSync(lambda).sort(),
@@ -92,9 +100,17 @@ describe.each(['cjs', 'esm'] as const)('a CDK-style esbuild bundle (%s)', (forma
   });
 
   it('--conditions=node-addons --loader:.node=copy: the addon ships next to the bundle and loads', () => {
-    const { files, results, stderr } = bundleAndInvoke(format, ['--conditions=node-addons', '--loader:.node=copy']);
+    const { files, results, stderr } = bundleAndInvoke(format, ['--conditions=node-addons', '--loader:.node=copy', ...(format === 'esm' ? [REQUIRE_BANNER] : [])]);
     expect(files.filter((name) => name.endsWith('.node'))).toHaveLength(1);
     for (const result of results) expect(result).toEqual({ backend: 'native', header: EXPECTED, failures: [] });
     expect(stderr).toEqual([]);
   });
+});
+
+// An ES-module bundle has no `require` of its own: esbuild's `require` of the copied addon needs
+// the banner CDK documents for ESM output. Without it the addon does not load, visibly.
+it('an ES-module bundle with the addon but without the createRequire banner runs on wasm and says why', () => {
+  const { files, results } = bundleAndInvoke('esm', ['--conditions=node-addons', '--loader:.node=copy']);
+  expect(files.filter((name) => name.endsWith('.node'))).toHaveLength(1);
+  for (const result of results) expect(result).toEqual({ backend: 'wasm', header: EXPECTED, failures: ['native'] });
 });
