@@ -63,6 +63,13 @@ function nativeTarget() {
 }
 
 /**
+ * Whether a candidate's file is not there at all. The repository's own build (`native/`) is no
+ * part of an installed package: its absence is not worth a line of the failure message (it would
+ * name a file that cannot exist there); a file that is there and fails to load always is.
+ */
+const absent = (error) => error?.code === 'ENOENT' || error?.code === 'MODULE_NOT_FOUND';
+
+/**
  * The first candidate for `target` that `accept` takes (it throws for a file that is no
  * trace-lineage addon, or a stale one): `{ addon, from }`; else `{ tried }`, each candidate with
  * its failure, in order (none for a target no package is built for). Unbundled, `open(file)`
@@ -81,7 +88,7 @@ function loadNativeAddon(target, accept, open) {
       try {
         return { from: 'native/trace-lineage.linux-x64-gnu.node', addon: accept(unbundled ? open(resolvedFile('../native/trace-lineage.linux-x64-gnu.node')) : require('../native/trace-lineage.linux-x64-gnu.node')) };
       } catch (error) {
-        tried.push({ from: 'native/trace-lineage.linux-x64-gnu.node', error });
+        if (!absent(error)) tried.push({ from: 'native/trace-lineage.linux-x64-gnu.node', error });
       }
       break;
     case 'linux-arm64-gnu':
@@ -93,7 +100,7 @@ function loadNativeAddon(target, accept, open) {
       try {
         return { from: 'native/trace-lineage.linux-arm64-gnu.node', addon: accept(unbundled ? open(resolvedFile('../native/trace-lineage.linux-arm64-gnu.node')) : require('../native/trace-lineage.linux-arm64-gnu.node')) };
       } catch (error) {
-        tried.push({ from: 'native/trace-lineage.linux-arm64-gnu.node', error });
+        if (!absent(error)) tried.push({ from: 'native/trace-lineage.linux-arm64-gnu.node', error });
       }
       break;
     case 'linux-x64-musl':
@@ -105,7 +112,7 @@ function loadNativeAddon(target, accept, open) {
       try {
         return { from: 'native/trace-lineage.linux-x64-musl.node', addon: accept(unbundled ? open(resolvedFile('../native/trace-lineage.linux-x64-musl.node')) : require('../native/trace-lineage.linux-x64-musl.node')) };
       } catch (error) {
-        tried.push({ from: 'native/trace-lineage.linux-x64-musl.node', error });
+        if (!absent(error)) tried.push({ from: 'native/trace-lineage.linux-x64-musl.node', error });
       }
       break;
     case 'linux-arm64-musl':
@@ -117,7 +124,7 @@ function loadNativeAddon(target, accept, open) {
       try {
         return { from: 'native/trace-lineage.linux-arm64-musl.node', addon: accept(unbundled ? open(resolvedFile('../native/trace-lineage.linux-arm64-musl.node')) : require('../native/trace-lineage.linux-arm64-musl.node')) };
       } catch (error) {
-        tried.push({ from: 'native/trace-lineage.linux-arm64-musl.node', error });
+        if (!absent(error)) tried.push({ from: 'native/trace-lineage.linux-arm64-musl.node', error });
       }
       break;
   }
