@@ -58,6 +58,13 @@ impl Default for Options<'static> {
 }
 
 impl Options<'_> {
+    /// The read bound: only the first `max_length + 1` bytes (or UTF-16 units) of a header need
+    /// reading for the same answer as the whole (one past the limit is already `too_long`), so a
+    /// megabyte header costs no more than one at the limit. Every binding reads this much.
+    pub fn read_bound(&self) -> usize {
+        self.max_length as usize + 1
+    }
+
     /// Check the options: limits in range; the loop key a token that is not a known key.
     pub fn validate(&self) -> Result<(), Error> {
         let invalid = Err(Error::new(ErrorCode::InvalidOption, 0));

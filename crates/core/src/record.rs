@@ -190,7 +190,7 @@ pub fn parse(input: &[u8], options: &Options<'_>, record: &mut [u32]) -> u32 {
         return fail(record, error);
     }
     let max_fields = options.max_fields as usize;
-    if record.len() < capacity(input.len().min(options.max_length as usize + 1), max_fields) {
+    if record.len() < capacity(input.len().min(options.read_bound()), max_fields) {
         return fail(record, Error { code: ErrorCode::BufferTooSmall, offset: 0 });
     }
     record[S_MAX_FIELDS] = options.max_fields;

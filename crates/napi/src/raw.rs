@@ -14,7 +14,7 @@
 //! else `0x80`, which is no header byte and no character the core looks for. Offsets are then
 //! the reference's UTF-16 indices, and a non-ASCII character is rejected exactly where the
 //! reference rejects it (no Latin-1 truncation can turn `Ł`, U+0141, into an `A`). Only the
-//! first `maxLength + 1` units of a header are read: enough for the same answer as the whole.
+//! read bound of a header is read (`Options::read_bound`): enough for the same answer as the whole.
 //!
 //! **Configurations.** `configure(...)` returns a handle (a JS external) to the options, the
 //! counter's options and the resource hash of one guard (or one set of parse options); every
@@ -436,7 +436,7 @@ unsafe extern "C" fn parse(env: sys::napi_env, info: sys::napi_callback_info) ->
             with_scratch(|scratch| {
                 let Scratch { units, input, .. } = scratch;
                 input.clear();
-                read_units(env, header, configuration.max_length as usize + 1, units, input)?;
+                read_units(env, header, configuration.options().read_bound(), units, input)?;
                 number(env, record::parse(input, &configuration.options(), slots))
             })
         })
@@ -497,7 +497,7 @@ unsafe extern "C" fn enter(env: sys::napi_env, info: sys::napi_callback_info) ->
                 let Scratch { units, input, lengths, .. } = scratch;
                 input.clear();
                 lengths.clear();
-                let length = read_units(env, header, configuration.max_length as usize + 1, units, input)?;
+                let length = read_units(env, header, configuration.options().read_bound(), units, input)?;
                 lengths.push(length as u32);
                 enter_all(env, &configuration, scratch, slots)
             })
@@ -524,7 +524,7 @@ unsafe extern "C" fn enter_batch(env: sys::napi_env, info: sys::napi_callback_in
                 for index in 0..count {
                     let mut header = ptr::null_mut();
                     check(sys::napi_get_element(env, headers, index, &mut header), c"trace-lineage: could not read the headers")?;
-                    let length = read_units(env, header, configuration.max_length as usize + 1, units, input)?;
+                    let length = read_units(env, header, configuration.options().read_bound(), units, input)?;
                     lengths.push(length as u32);
                 }
                 enter_all(env, &configuration, scratch, slots)
@@ -546,7 +546,7 @@ unsafe extern "C" fn set_field(env: sys::napi_env, info: sys::napi_callback_info
             with_scratch(|scratch| {
                 let Scratch { units, input, output, .. } = scratch;
                 input.clear();
-                let header_length = read_units(env, header, configuration.max_length as usize + 1, units, input)?;
+                let header_length = read_units(env, header, configuration.options().read_bound(), units, input)?;
                 let key_length = read_units(env, key, usize::MAX, units, input)?;
                 read_units(env, value, usize::MAX, units, input)?;
                 // `;key=value` or the value: never longer than the key, the value and 2 bytes.
