@@ -26,35 +26,20 @@ import {
   A_ROOT,
   A_SAMPLED,
   A_SELF,
-  ACCESSOR_KEYS,
-  B_COUNT,
-  B_DROPPED,
-  B_EVICTED,
-  B_IS_LOOP,
-  B_OFFSET,
   B_OUTPUT_END,
-  B_STATUS,
   BATCH_SLOTS,
-  DEFAULT_LOOP_KEY,
   FIELDS_BASE,
   NONE,
   S_ACCESSORS,
   S_DIAG_COUNT,
   S_FIELD_COUNT,
-  S_INPUT_LENGTH,
-  S_INSERT_LENGTH,
   S_LINEAGE_ENTRIES,
   S_LINEAGE_FORMAT,
   S_LOOP_ENTRIES,
   S_MAX_FIELDS,
-  S_OFFSET,
-  S_SPLICE_END,
-  S_SPLICE_START,
-  S_STATUS,
   S_V2_FIRST,
   S_V2_HASH,
   S_V2_LAST,
-  SPLICE_RECORD_LENGTH,
 } from './generated/constants.js';
 
 /**
@@ -105,7 +90,7 @@ export {
   S_V2_HASH,
   S_V2_LAST,
   SPLICE_RECORD_LENGTH,
-};
+} from './generated/constants.js';
 
 /** Output bytes an enter batch may need: each outgoing header is its input plus at most `;key=` and one `|<8 hex>:<count>`. */
 export const batchOutputCapacity = (inputLength: number, headers: number, loopKeyLength: number): number =>
