@@ -9,10 +9,10 @@
  * costs), with a second column over a process that imports an empty *package* by its bare name
  * (what any package costs: the node_modules lookup, its package.json, `exports`).
  *
- * - Instructions: `valgrind --tool=callgrind node --no-concurrent-recompilation --no-concurrent-osr`
- *   (V8 compiles on the main thread: its work lands in the count), the whole process's count.
- *   It repeats within about 1 % (±6 M of ~610 M on a heavily loaded machine: the event loop's
- *   polling and GC are counted too), far better than the wall clock there: the figure to quote.
+ * - Instructions: `valgrind --tool=callgrind node --no-concurrent-recompilation --no-concurrent-osr
+ *   --hash-seed=N --random-seed=N` (V8 compiles on the main thread: its work lands in the count;
+ *   run N's processes share V8's seeds, `seeds`), the whole process's count. With fixed seeds it
+ *   repeats within 0.01 M of ~610 M, far better than the wall clock: the figure to quote.
  * - Wall clock: `performance.now()` at the end of the same script without valgrind (ms since the
  *   process started). On a shared machine these vary with its load.
  *
@@ -87,11 +87,19 @@ interface Measured {
   instructions?: number;
 }
 
+/**
+ * V8's hash and random seeds for run `run` (1, 2, ...): every case of a run gets the same. With
+ * random seeds (the default) a process's count varies by ±6 M of ~610 M (hash-table layouts,
+ * GC timing); with fixed seeds it repeats within 0.01 M, and runs with different seeds still
+ * sample different layouts.
+ */
+const seeds = (run: number): string[] => [`--hash-seed=${run + 1}`, `--random-seed=${run + 1}`];
+
 /** One process of `kind`: checks its answer; under callgrind, its instruction count too. */
-function runOnce(dir: string, kind: ColdCase, counted: boolean): Promise<Measured> {
+function runOnce(dir: string, kind: ColdCase, run: number, counted: boolean): Promise<Measured> {
   const node = process.execPath;
   const [file, args] = counted
-    ? ['valgrind', ['--tool=callgrind', '--callgrind-out-file=/dev/null', '--smc-check=all-non-file', node, '--no-concurrent-recompilation', '--no-concurrent-osr', scriptFile(dir, kind)]]
+    ? ['valgrind', ['--tool=callgrind', '--callgrind-out-file=/dev/null', '--smc-check=all-non-file', node, '--no-concurrent-recompilation', '--no-concurrent-osr', ...seeds(run), scriptFile(dir, kind)]]
     : [node, [scriptFile(dir, kind)]];
   const env = { ...process.env };
   delete env.TRACE_LINEAGE_BACKEND;
@@ -187,7 +195,7 @@ export async function coldStarts(
   const samples: ColdStartSample[] = [];
   // Wall clock first, one process at a time (a second process beside it would slow it).
   for (let run = 0; run < options.runs; run++) {
-    for (const kind of order(run)) samples.push({ kind, run, ms: (await runOnce(dir, kind, false)).ms });
+    for (const kind of order(run)) samples.push({ kind, run, ms: (await runOnce(dir, kind, run, false)).ms });
   }
   const noInstructions = !options.instructions ? 'not asked for (--cold-start counts them)' : hasValgrind() ? undefined : 'valgrind is not installed';
   if (noInstructions === undefined) {
@@ -195,7 +203,7 @@ export async function coldStarts(
     let done = 0;
     const counted = await pool(
       tasks.map(({ kind, run }) => async () => {
-        const measured = await runOnce(dir, kind, true);
+        const measured = await runOnce(dir, kind, run, true);
         options.say?.(`callgrind ${++done}/${tasks.length}: ${kind} ${(measured.instructions as number).toLocaleString('en-US')}`);
         return { kind, run, measured };
       }),

@@ -2,7 +2,7 @@
  * The public API, the same over every backend. Entry points (`index.ts` for Node, `browser.ts`
  * for browsers and workers) register which backends they can load, then re-export this.
  */
-import { selectBackend, type Backend, type BackendChoice, type BackendName } from './backend.js';
+import { selectBackend, unboundedBackend, type Backend, type BackendChoice, type BackendName } from './backend.js';
 import type { CounterOptions, Enterer } from './backends/types.js';
 import { E_INVALID_OPTION, E_INVALID_VALUE, E_OK } from './codes.js';
 import {
@@ -51,7 +51,6 @@ import {
 } from './record.js';
 import { applySplice, formatHeader as composeHeader, percentEncodeEnv, type HeaderParts } from './compose.js';
 import { hashHex } from './resource-hash.js';
-import { jsBackend } from './backends/js.js';
 
 export { TraceHeaderError } from './errors.js';
 export { loadFailures, type BackendChoice, type BackendName } from './backend.js';
@@ -159,7 +158,7 @@ export function parse(header: string, options?: Options): ParsedTraceHeader {
 /** Validate a bare `Lineage` value (V1 entries, V2 triple, or opaque). */
 export function validateLineage(value: string, options?: Options): LineageAccessor {
   requireString(value, 'value');
-  const backend = value.length > LARGE_ARGUMENT ? jsBackend : backendFor(options);
+  const backend = value.length > LARGE_ARGUMENT ? unboundedBackend() : backendFor(options);
   return decodeLineage(value, backend.validateLineage(value), value);
 }
 
@@ -174,7 +173,7 @@ export function setField(header: string, key: string, value: string, options?: O
   requireString(key, 'key');
   requireString(value, 'value');
   const resolved = resolve(options);
-  const backend = key.length + value.length > resolved.maxLength ? jsBackend : chosen;
+  const backend = key.length + value.length > resolved.maxLength ? unboundedBackend() : chosen;
   const record = backend.setField(header, key, value, resolved);
   check(record);
   return applySplice(header, record, backend.inserted());
@@ -193,7 +192,7 @@ export function resourceHash(resource: string, options?: Options): string {
 }
 
 function hashOf(resource: string, backend: Backend): number {
-  return (resource.length > LARGE_ARGUMENT ? jsBackend : backend).resourceHash(resource);
+  return (resource.length > LARGE_ARGUMENT ? unboundedBackend() : backend).resourceHash(resource);
 }
 
 /** The field that carries the tag of a signed loop field, unless `signatureKey` says otherwise. */
@@ -369,7 +368,9 @@ export class LoopGuard {
     this.#counter = { threshold: this.threshold, maxEntries: this.maxEntries, maxCount: this.maxCount };
     this.#keys = resolveKeys(options.keys);
     this.signatureKey = options.signatureKey ?? DEFAULT_SIGNATURE_KEY;
-    if (!isOwnFieldKey(this.signatureKey) || this.signatureKey.toLowerCase() === this.#options.loopKey.toLowerCase()) {
+    // The default checked too only where the loop key is not the default (which it differs from).
+    const checked = options.signatureKey !== undefined || this.#options.loopKey !== DEFAULT_LOOP_KEY;
+    if (checked && (!isOwnFieldKey(this.signatureKey) || this.signatureKey.toLowerCase() === this.#options.loopKey.toLowerCase())) {
       throw invalidOption(`signatureKey must be a token other than a known key and the loop key, got ${JSON.stringify(this.signatureKey)}`);
     }
     if (options.requireSignature !== undefined && typeof options.requireSignature !== 'boolean') {

@@ -4,7 +4,6 @@
  * the first that loads of native → wasm → js: the order measured fastest on every call shape
  * (bench/, "auto, per call shape": native beats wasm, and wasm the reference, on each).
  */
-import { jsBackend } from './backends/js.js';
 import type { Backend, BackendName } from './backends/types.js';
 
 export type { Backend, BackendName } from './backends/types.js';
@@ -16,7 +15,7 @@ const unavailable = (name: BackendName) => (): Backend => {
 const loaders: Record<BackendName, () => Backend> = {
   native: unavailable('native'),
   wasm: unavailable('wasm'),
-  js: () => jsBackend,
+  js: unavailable('js'),
 };
 
 /** Called once by each entry point for the backends it can load. */
@@ -68,6 +67,12 @@ export function selectBackend(choice?: BackendChoice): Backend {
   }
   throw chain('trace-lineage: no backend could be loaded', failures);
 }
+
+/**
+ * The js backend: the one whose buffers have no size limit, for arguments too large for the
+ * compiled backends' (the API sends those here, whatever backend was chosen).
+ */
+export const unboundedBackend = (): Backend => selectBackend('js');
 
 /** Why each backend that failed to load failed (for diagnostics; empty when all loaded). */
 export function loadFailures(): Partial<Record<BackendName, Error>> {

@@ -5,6 +5,7 @@
  * say which runs and why. `useWasmModule` hands over a module compiled elsewhere.
  */
 import { registerBackend } from './backend.js';
+import { jsBackend } from './backends/js.js';
 import { loadWasmBackend, setWasmSource } from './backends/wasm.js';
 import { wasmBase64 } from './generated/wasm-bytes.js';
 
@@ -17,6 +18,7 @@ function decodeBase64(text: string): Uint8Array<ArrayBuffer> {
 
 setWasmSource(() => decodeBase64(wasmBase64));
 registerBackend('wasm', loadWasmBackend);
+registerBackend('js', () => jsBackend);
 
 export { useWasmModule } from './backends/wasm.js';
 export * from './api.js';

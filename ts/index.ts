@@ -7,11 +7,13 @@
  */
 import { wasmBytes } from '#wasm-bytes';
 import { registerBackend } from './backend.js';
+import { jsBackend } from './backends/js.js';
 import { loadNativeBackend } from './backends/native.js';
 import { loadWasmBackend, setWasmSource } from './backends/wasm.js';
 
 registerBackend('native', loadNativeBackend);
 setWasmSource(wasmBytes);
 registerBackend('wasm', loadWasmBackend);
+registerBackend('js', () => jsBackend);
 
 export * from './api.js';

@@ -17,6 +17,7 @@
  * reference rejects it. Only the read bound of a header is read (`readLength` in `record.ts`).
  */
 import * as nativeAddon from '#native-addon';
+import type { NativeAddonMissing } from '#native-addon';
 import { BATCH_SLOTS, outgoingAt, readLength, recordCapacity, SPLICE_RECORD_LENGTH, type ResolvedOptions } from '../record.js';
 import type { Backend, CounterOptions, Enterer } from './types.js';
 
@@ -126,17 +127,22 @@ function loadAddon(): { addon: NativeAddon; from: string } {
   const target = nativeAddon.nativeTarget();
   const result = nativeAddon.loadNativeAddon(target, accept, openAddonFile);
   if ('addon' in result) return result;
-  if (result.tried.length === 0) {
-    throw new Error(`trace-lineage: no native addon is built for ${target} (WebAssembly runs instead; ${PATH_OVERRIDE} loads an addon built for it)`);
+  throw notLoaded(target, result.tried);
+}
+
+/** Why no candidate for `target` loaded: each attempt, in order, and what to do. */
+function notLoaded(target: string, tried: NativeAddonMissing['tried']): Error {
+  if (tried.length === 0) {
+    return new Error(`trace-lineage: no native addon is built for ${target} (WebAssembly runs instead; ${PATH_OVERRIDE} loads an addon built for it)`);
   }
   // Each failure, whole, is the cause of the one before: the final error holds them all.
-  const cause = result.tried.reduceRight<Error | undefined>(
+  const cause = tried.reduceRight<Error | undefined>(
     (next, { from, error }) => new Error(`${from}: ${error instanceof Error ? error.message : String(error)}`, { cause: next }),
     undefined,
   );
-  const tried = result.tried.map(({ from, error }, i) => `(${i + 1}) ${from}: ${firstLine(error)}`).join('; ');
-  throw new Error(
-    `trace-lineage: the native addon for ${target} could not be loaded; tried ${tried}. ` +
+  const attempts = tried.map(({ from, error }, i) => `(${i + 1}) ${from}: ${firstLine(error)}`).join('; ');
+  return new Error(
+    `trace-lineage: the native addon for ${target} could not be loaded; tried ${attempts}. ` +
       `Install the optional dependency trace-lineage-${target} (npm skips it with --omit=optional, or when package-lock.json was made on another platform), ` +
       `or set ${PATH_OVERRIDE} to a trace-lineage.${target}.node`,
     { cause },
@@ -185,8 +191,8 @@ export function loadNativeBackend(): Backend {
   const configure = (options: ResolvedOptions, counter: CounterOptions, hash: number): NativeConfiguration =>
     native.configure(options.maxLength, options.maxFields, options.loopKey, counter.threshold, counter.maxEntries, counter.maxCount, hash);
 
-  // A grow-only record, passed with every call but a single enter.
-  let record: Uint32Array = new Uint32Array(recordCapacity(256, 64));
+  // A grow-only record, passed with every call but a single enter (made by the first).
+  let record = new Uint32Array(0);
   function recordFor(slots: number): Uint32Array {
     if (record.length < slots) record = new Uint32Array(Math.max(slots, 2 * record.length));
     return record;
