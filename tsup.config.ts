@@ -16,19 +16,18 @@ const tools = {
 };
 
 /**
- * Into dist/ as they are: the files behind package.json's `imports` (each candidate a literal
- * `require` a bundler can follow), as ES modules (index-no-addons.js imports wasm-bytes.js; the
- * repository's tests and bench resolve `#native-addon` to native-addon.js) and, converted here,
- * as CommonJS (dist/index.cjs); the WebAssembly module (workerd imports it, Node reads it) and
- * its base64 (bundles carry it).
+ * Into dist/: the files behind package.json's `imports` (each candidate a literal `require` a
+ * bundler can follow), converted here to CommonJS (for dist/index.cjs, and the repository's own
+ * tests and bench); wasm-bytes.js as it is too (dist/index-no-addons.js imports it); the
+ * WebAssembly module (workerd imports it, Node reads it) and its base64 (bundles carry it).
  */
-const copied = ['ts/node/native-addon-absent.cjs', 'ts/generated/wasm-base64.cjs', 'ts/generated/trace_lineage_wasm.wasm'];
-const dual = ['ts/node/native-addon.js', 'ts/node/wasm-bytes.js'];
+const copied = ['ts/node/native-addon-absent.cjs', 'ts/generated/wasm-base64.cjs', 'ts/generated/trace_lineage_wasm.wasm', 'ts/node/wasm-bytes.js'];
+const toCommonJS = ['ts/node/native-addon.js', 'ts/node/wasm-bytes.js'];
 const fileName = (path: string): string => path.slice(path.lastIndexOf('/') + 1);
 async function copyUnbundled(): Promise<void> {
   mkdirSync('dist', { recursive: true });
-  for (const file of [...copied, ...dual]) copyFileSync(file, `dist/${fileName(file)}`);
-  for (const file of dual) {
+  for (const file of copied) copyFileSync(file, `dist/${fileName(file)}`);
+  for (const file of toCommonJS) {
     // CommonJS has a `require` of its own: the `import.meta` branches never run there.
     buildSync({ entryPoints: [file], outfile: `dist/${fileName(file).replace(/\.js$/, '.cjs')}`, format: 'cjs', platform: 'node', target: 'node20', logOverride: { 'empty-import-meta': 'silent' } });
   }

@@ -24,7 +24,8 @@ beforeAll(() => {
 
 it('the main tarball ships no addon: the platform packages (npm/<suffix>) carry them', () => {
   const files = execFileSync('tar', ['-tzf', packedTarball()], { encoding: 'utf8' }).split('\n');
-  expect(files).toContain('package/dist/native-addon.js');
+  expect(files).toContain('package/dist/native-addon.cjs');
+  expect(files).not.toContain('package/dist/native-addon.js'); // inlined into dist/index.js
   expect(files.filter((file) => file.endsWith('.node') || file.startsWith('package/native/'))).toEqual([]);
 });
 

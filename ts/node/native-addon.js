@@ -1,9 +1,9 @@
 /**
- * The native addon's candidates for this machine, and how to load them. Ships three ways: inlined
- * into the ES-module Node entry dist/index.js (tsup.config.ts: what Node imports); as CommonJS,
- * dist/native-addon.cjs, which `#native-addon` names under the `node-addons` condition
- * (package.json `imports`, for dist/index.cjs); and as it is, dist/native-addon.js (the
- * repository's tests and bench). Node sets `node-addons` wherever it can load addons; bundlers
+ * The native addon's candidates for this machine, and how to load them. Ships two ways: inlined
+ * into the ES-module Node entry dist/index.js (tsup.config.ts: what Node imports), and as
+ * CommonJS, dist/native-addon.cjs, which `#native-addon` names under the `node-addons` condition
+ * (package.json `imports`: dist/index.cjs, the repository's tests and bench). Node sets
+ * `node-addons` wherever it can load addons; bundlers
  * only when asked (`--conditions=node-addons`), so that a default bundle never sees a `.node`
  * file (it gets dist/index-no-addons.js or `native-addon-absent.cjs`, and runs on WebAssembly).
  *
@@ -23,9 +23,8 @@
  * Whether Node runs this code as it ships, unbundled: then a candidate is resolved to its file
  * (`resolvedFile`) and handed to `open` (one `process.dlopen` per file in the process). In a
  * bundle the bundler's `require` loads it instead, having followed the literal specifier. Node
- * runs this code as it ships in three forms: dist/native-addon.cjs (CommonJS, its own name), and
- * as an ES module without a `require` of its own, inlined into dist/index.js (tsup.config.ts) or
- * as dist/native-addon.js (the repository's tests and bench). An ES-module bundle has a `require`
+ * runs this code as it ships in two forms: dist/native-addon.cjs (CommonJS, its own name), and
+ * inlined into dist/index.js, an ES module without a `require` of its own. An ES-module bundle has a `require`
  * only if its banner makes one (AWS CDK's `createRequire` banner): without it the bundler's
  * `require` of an addon cannot run, and the shipped file's lookup from the bundle's own URL is
  * the one chance left. `node -e` leaves a global `require` that is no module's own.
