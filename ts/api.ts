@@ -368,9 +368,9 @@ export class LoopGuard {
     this.#counter = { threshold: this.threshold, maxEntries: this.maxEntries, maxCount: this.maxCount };
     this.#keys = resolveKeys(options.keys);
     this.signatureKey = options.signatureKey ?? DEFAULT_SIGNATURE_KEY;
-    // The default checked too only where the loop key is not the default (which it differs from).
-    const checked = options.signatureKey !== undefined || this.#options.loopKey !== DEFAULT_LOOP_KEY;
-    if (checked && (!isOwnFieldKey(this.signatureKey) || this.signatureKey.toLowerCase() === this.#options.loopKey.toLowerCase())) {
+    // A given key must be a token of its own (the default is); any must differ from the loop key.
+    const invalidKey = options.signatureKey !== undefined && !isOwnFieldKey(this.signatureKey);
+    if (invalidKey || this.signatureKey.toLowerCase() === this.#options.loopKey.toLowerCase()) {
       throw invalidOption(`signatureKey must be a token other than a known key and the loop key, got ${JSON.stringify(this.signatureKey)}`);
     }
     if (options.requireSignature !== undefined && typeof options.requireSignature !== 'boolean') {

@@ -19,22 +19,23 @@ let fallbacks;
 function nodeFallbacks() {
   if (fallbacks !== undefined) return fallbacks;
   let part;
+  // Where the WebAssembly bytes come from: a bundle's own (undefined: node-fallbacks.cjs's base64), else the .wasm file.
+  let wasmSource;
   try {
     part = require('./node-fallbacks.cjs');
   } catch (error) {
     // Not bundled: no `require` here, or the global one of `node -e`, which cannot find it.
     if (!(error instanceof ReferenceError) && error?.code !== 'MODULE_NOT_FOUND') throw error;
   }
-  if (part !== undefined) {
-    fallbacks = { jsBackend: part.jsBackend, loadWasmBackend: () => part.loadWasmBackend() };
-    return fallbacks;
+  if (part === undefined) {
+    const fs = process.getBuiltinModule('fs');
+    const file = decodeURIComponent(new URL('./node-fallbacks.cjs', import.meta.url).pathname);
+    const module = { exports: {} };
+    process.getBuiltinModule('vm').compileFunction(fs.readFileSync(file, 'utf8'), ['exports', 'module'], { filename: file })(module.exports, module);
+    part = module.exports;
+    wasmSource = () => fs.readFileSync(new URL('./trace_lineage_wasm.wasm', import.meta.url));
   }
-  const fs = process.getBuiltinModule('fs');
-  const file = decodeURIComponent(new URL('./node-fallbacks.cjs', import.meta.url).pathname);
-  const module = { exports: {} };
-  process.getBuiltinModule('vm').compileFunction(fs.readFileSync(file, 'utf8'), ['exports', 'module'], { filename: file })(module.exports, module);
-  const wasmFile = () => fs.readFileSync(new URL('./trace_lineage_wasm.wasm', import.meta.url));
-  fallbacks = { jsBackend: module.exports.jsBackend, loadWasmBackend: () => module.exports.loadWasmBackend(wasmFile) };
+  fallbacks = { jsBackend: part.jsBackend, loadWasmBackend: () => part.loadWasmBackend(wasmSource) };
   return fallbacks;
 }
 

@@ -24,10 +24,10 @@
  * (`resolvedFile`) and handed to `open` (one `process.dlopen` per file in the process). In a
  * bundle the bundler's `require` loads it instead, having followed the literal specifier. Node
  * runs this code as it ships in two forms: dist/native-addon.cjs (CommonJS, its own name), and
- * inlined into dist/index.js, an ES module without a `require` of its own. An ES-module bundle has a `require`
- * only if its banner makes one (AWS CDK's `createRequire` banner): without it the bundler's
- * `require` of an addon cannot run, and the shipped file's lookup from the bundle's own URL is
- * the one chance left. `node -e` leaves a global `require` that is no module's own.
+ * inlined into dist/index.js, an ES module without a `require` of its own. A bundle has one:
+ * its bundler's (esbuild's ES-module output has its `__require` stand-in, which without AWS
+ * CDK's `createRequire` banner fails to load an addon, visibly: README, Bundling). `node -e`
+ * leaves a global `require` that is no module's own.
  */
 const unbundledCommonJS = typeof __filename === 'string' && __filename.endsWith('/native-addon.cjs');
 const moduleRequire = typeof require === 'function' && require !== globalThis.require;
